@@ -1,0 +1,212 @@
+/**
+ * Service provider registrations: their format, their validation, where they come from, and how they
+ * become oidc-provider client metadata.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import type { ClientMetadata } from 'oidc-provider';
+
+import { EmulatorConfigurationError } from './errors.js';
+import {
+  CONTENT_ENCRYPTION,
+  PLATFORMS,
+  type EncryptionAlg,
+  type PlatformDefinition,
+  type PlatformId,
+  type SigningAlg,
+} from './platforms.js';
+
+/**
+ * One service provider registration, as FranceConnect's partner portal would record it.
+ * Signing algorithms default to `ES256`; on FC+ the encryption algorithms default to `RSA-OAEP-256`
+ * (one given alone is used for both ID token and userinfo), and `jwks_uri` is required.
+ */
+export interface EmulatorClientConfig {
+  platform: 'fc' | 'fcp';
+  client_id: string;
+  /** At least 32 characters. Sent with `client_secret_post`, the only token endpoint authentication. */
+  client_secret: string;
+  /** Exact redirect URIs. */
+  redirect_uris: string[];
+  /** Exact URIs allowed as `post_logout_redirect_uri`. */
+  post_logout_redirect_uris?: string[];
+  /** Where the platform fetches the client's public encryption keys (FC+). */
+  jwks_uri?: string;
+  id_token_signed_response_alg?: 'ES256' | 'RS256';
+  userinfo_signed_response_alg?: 'ES256' | 'RS256';
+  id_token_encrypted_response_alg?: 'RSA-OAEP' | 'RSA-OAEP-256' | 'ECDH-ES';
+  userinfo_encrypted_response_alg?: 'RSA-OAEP' | 'RSA-OAEP-256' | 'ECDH-ES';
+}
+
+const KNOWN_FIELDS = new Set([
+  'platform',
+  'client_id',
+  'client_secret',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'jwks_uri',
+  'id_token_signed_response_alg',
+  'userinfo_signed_response_alg',
+  'id_token_encrypted_response_alg',
+  'userinfo_encrypted_response_alg',
+]);
+
+const ENCRYPTION_ALGS: readonly EncryptionAlg[] = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'];
+
+/** Default FC+ key management algorithm, the one FranceConnect's own RSA mock services use. */
+const DEFAULT_ENCRYPTION_ALG: EncryptionAlg = 'RSA-OAEP-256';
+
+const MIN_SECRET_LENGTH = 32;
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hash === '';
+}
+
+function checkUrlList(value: unknown, label: string, required: boolean, problems: string[]): void {
+  if (value === undefined && !required) return;
+  if (!Array.isArray(value) || (required && value.length === 0)) {
+    problems.push(`${label} must be ${required ? 'a non-empty' : 'an'} array of absolute http(s) URLs.`);
+    return;
+  }
+  for (const entry of value) {
+    if (!isHttpUrl(entry)) problems.push(`${label} contains ${JSON.stringify(entry)}, which is not an absolute http(s) URL without fragment.`);
+  }
+}
+
+function checkOneOf(value: unknown, allowed: readonly string[], label: string, problems: string[]): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    problems.push(`${label} is ${JSON.stringify(value)}; use one of ${allowed.join(', ')}.`);
+  }
+}
+
+/** Problems with one registration, each naming the client and the field. */
+function clientProblems(raw: unknown, index: number): string[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return [`clients[${index}] must be an object.`];
+  }
+  const client = raw as Record<string, unknown>;
+  const name = typeof client.client_id === 'string' && client.client_id ? `client "${client.client_id}"` : `clients[${index}]`;
+  const problems: string[] = [];
+
+  for (const field of Object.keys(client)) {
+    if (!KNOWN_FIELDS.has(field)) problems.push(`${name}: unknown field "${field}" (known: ${[...KNOWN_FIELDS].join(', ')}).`);
+  }
+  if (typeof client.client_id !== 'string' || client.client_id === '') {
+    problems.push(`${name}: client_id must be a non-empty string.`);
+  }
+  if (typeof client.client_secret !== 'string' || client.client_secret.length < MIN_SECRET_LENGTH) {
+    problems.push(`${name}: client_secret must be a string of at least ${MIN_SECRET_LENGTH} characters.`);
+  }
+  checkUrlList(client.redirect_uris, `${name}: redirect_uris`, true, problems);
+  checkUrlList(client.post_logout_redirect_uris, `${name}: post_logout_redirect_uris`, false, problems);
+  if (client.jwks_uri !== undefined && !isHttpUrl(client.jwks_uri)) {
+    problems.push(`${name}: jwks_uri must be an absolute http(s) URL.`);
+  }
+
+  if (client.platform !== 'fc' && client.platform !== 'fcp') {
+    problems.push(`${name}: platform must be "fc" (FranceConnect) or "fcp" (FranceConnect+).`);
+    return problems;
+  }
+  const platform = PLATFORMS[client.platform];
+  for (const field of ['id_token_signed_response_alg', 'userinfo_signed_response_alg']) {
+    checkOneOf(client[field], platform.signingAlgs, `${name}: ${field} on ${platform.displayName}`, problems);
+  }
+  const encryptionFields = ['id_token_encrypted_response_alg', 'userinfo_encrypted_response_alg'];
+  if (platform.encrypts) {
+    if (client.jwks_uri === undefined) {
+      problems.push(`${name}: jwks_uri is required on ${platform.displayName}, which encrypts to the client's public key.`);
+    }
+    for (const field of encryptionFields) checkOneOf(client[field], ENCRYPTION_ALGS, `${name}: ${field}`, problems);
+  } else {
+    for (const field of encryptionFields) {
+      if (client[field] !== undefined) problems.push(`${name}: ${field} is not supported on ${platform.displayName}, which does not encrypt; remove it.`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Validates a list of registrations and returns it frozen.
+ *
+ * @throws {EmulatorConfigurationError} listing every problem (unknown fields, short secrets, bad URLs,
+ * algorithms the platform does not support, duplicate client ids).
+ */
+export function validateClients(raw: unknown): readonly EmulatorClientConfig[] {
+  if (!Array.isArray(raw)) {
+    throw new EmulatorConfigurationError(['clients must be a JSON array of client registrations.']);
+  }
+  const problems = raw.flatMap((client, index) => clientProblems(client, index));
+  const seen = new Set<string>();
+  for (const client of raw as Array<Partial<EmulatorClientConfig>>) {
+    if (typeof client?.client_id !== 'string') continue;
+    if (seen.has(client.client_id)) problems.push(`client "${client.client_id}" is registered twice; client ids must be unique.`);
+    seen.add(client.client_id);
+  }
+  if (problems.length > 0) throw new EmulatorConfigurationError(problems);
+  return Object.freeze((raw as EmulatorClientConfig[]).map((client) => Object.freeze({ ...client })));
+}
+
+/**
+ * Reads registrations from the `FC_EMULATOR_CLIENTS` value: inline JSON when it starts with `[`,
+ * otherwise a path to a JSON file (relative to `cwd`).
+ *
+ * @throws {EmulatorConfigurationError} when the file cannot be read or parsed, or a registration is invalid.
+ */
+export function readClients(value: string, cwd: string = process.cwd()): readonly EmulatorClientConfig[] {
+  const trimmed = value.trim();
+  let text = trimmed;
+  let source = 'FC_EMULATOR_CLIENTS';
+  if (!trimmed.startsWith('[')) {
+    source = resolve(cwd, trimmed);
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (cause) {
+      throw new EmulatorConfigurationError([`cannot read the clients file ${source}: ${(cause as Error).message}.`], { cause });
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new EmulatorConfigurationError([`${source} is not valid JSON: ${(cause as Error).message}.`], { cause });
+  }
+  return validateClients(parsed);
+}
+
+/** The registrations of one platform. */
+export function clientsOf(clients: readonly EmulatorClientConfig[], platform: PlatformId): EmulatorClientConfig[] {
+  return clients.filter((client) => client.platform === platform);
+}
+
+/** oidc-provider metadata for one registration, with the platform's fixed choices applied. */
+export function toClientMetadata(client: EmulatorClientConfig, platform: PlatformDefinition): ClientMetadata {
+  const defaultSigning: SigningAlg = platform.signingAlgs[0] ?? 'ES256';
+  const metadata: ClientMetadata = {
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    redirect_uris: [...client.redirect_uris],
+    post_logout_redirect_uris: [...(client.post_logout_redirect_uris ?? [])],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_post',
+    // FC+ ID tokens always carry auth_time (fc-spec §5), not only after max_age or prompt=login.
+    require_auth_time: true,
+    id_token_signed_response_alg: client.id_token_signed_response_alg ?? defaultSigning,
+    userinfo_signed_response_alg: client.userinfo_signed_response_alg ?? defaultSigning,
+  };
+  if (client.jwks_uri !== undefined) metadata.jwks_uri = client.jwks_uri;
+  if (platform.encrypts) {
+    const idTokenAlg = client.id_token_encrypted_response_alg ?? client.userinfo_encrypted_response_alg ?? DEFAULT_ENCRYPTION_ALG;
+    const userinfoAlg = client.userinfo_encrypted_response_alg ?? idTokenAlg;
+    Object.assign(metadata, {
+      id_token_encrypted_response_alg: idTokenAlg,
+      id_token_encrypted_response_enc: CONTENT_ENCRYPTION,
+      userinfo_encrypted_response_alg: userinfoAlg,
+      userinfo_encrypted_response_enc: CONTENT_ENCRYPTION,
+    });
+  }
+  return metadata;
+}

@@ -1,0 +1,182 @@
+/**
+ * Starts both emulated platforms in this process, each on its own port.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { clientsOf, validateClients, type EmulatorClientConfig } from './clients.js';
+import { DEFAULT_CLIENTS } from './default-clients.js';
+import { EmulatorConfigurationError } from './errors.js';
+import { TEST_IDENTITIES, type TestIdentity } from './identities.js';
+import { createInteractionRoutes } from './interactions.js';
+import { FC, FCP, type PlatformDefinition } from './platforms.js';
+import { createPlatformProvider, issuerPath } from './provider.js';
+import { createPlatformHandler } from './server.js';
+import { subjectFor } from './subjects.js';
+
+/** Path of the issuer under the origin, as on FranceConnect (fc-spec §1). */
+export const ISSUER_PATH = '/api/v2';
+
+/** Options of {@link startFcEmulator}. */
+export interface StartFcEmulatorOptions {
+  /** Host name to listen on and to build the issuers with. Default `localhost`. */
+  host?: string;
+  /** FranceConnect port. Default `4001`; `0` picks a free port (the issuer then uses it). */
+  fcPort?: number;
+  /** FranceConnect+ port. Default `4002`; `0` picks a free port. */
+  fcpPort?: number;
+  /**
+   * Origin browsers use to reach FranceConnect when it differs from `http://host:port` (behind a
+   * reverse proxy, which must then send `X-Forwarded-Host` and `X-Forwarded-Proto`). The issuer is this
+   * origin followed by `/api/v2`. Default: none.
+   */
+  fcPublicUrl?: string;
+  /** Same as `fcPublicUrl`, for FranceConnect+. Default: none. */
+  fcpPublicUrl?: string;
+  /** Registered service providers. Default: the sample app's clients (`clients.json`). */
+  clients?: EmulatorClientConfig[];
+  /** Return the same `sub` on FC and FC+ for a person (the "identifiant commun"). Default `false`. */
+  sameSubject?: boolean;
+  /** Where to write log lines; `false` silences them. Default `console.log`. */
+  log?: ((line: string) => void) | false;
+}
+
+/** Public facts about one running platform. */
+export interface RunningPlatform {
+  /** Issuer identifier; discovery is at `${issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+}
+
+/** A running emulator. */
+export interface RunningFcEmulator {
+  fc: RunningPlatform;
+  fcp: RunningPlatform;
+  /** The test identities offered on the login page. */
+  identities: readonly TestIdentity[];
+  /** Closes both servers and every open connection. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+async function close(server: Server): Promise<void> {
+  if (!server.listening) return;
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive connections from browsers and fetch would otherwise hold close() open.
+    server.closeAllConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function checkOptions(options: StartFcEmulatorOptions): string[] {
+  const problems: string[] = [];
+  for (const key of ['fcPort', 'fcpPort'] as const) {
+    const port = options[key];
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+      problems.push(`${key} must be an integer between 0 and 65535 (0 picks a free port), got ${String(port)}.`);
+    }
+  }
+  for (const key of ['fcPublicUrl', 'fcpPublicUrl'] as const) {
+    const value = options[key];
+    if (value !== undefined && (!URL.canParse(value) || new URL(value).pathname !== '/' || new URL(value).search !== '')) {
+      problems.push(`${key} must be an origin such as https://fc.example.test (no path: ${ISSUER_PATH} is added), got ${value}.`);
+    }
+  }
+  if (options.fcPort !== undefined && options.fcPort !== 0 && options.fcPort === options.fcpPort) {
+    problems.push('fcPort and fcpPort must differ: FranceConnect and FranceConnect+ are separate providers.');
+  }
+  return problems;
+}
+
+/** Default log: one line on standard output. */
+function defaultLog(line: string): void {
+  console.log(`[fc-emulator] ${line}`);
+}
+
+/**
+ * Starts the FranceConnect and FranceConnect+ emulators.
+ *
+ * @throws {EmulatorConfigurationError} when the options or a client registration are invalid.
+ * @throws a listen error (such as `EADDRINUSE`) when a port is taken.
+ *
+ * @example
+ * ```ts
+ * const emulator = await startFcEmulator({ fcPort: 0, fcpPort: 0, log: false, clients });
+ * const config = await client.discovery(new URL(emulator.fcp.issuer), 'my-client', secret);
+ * await emulator.stop();
+ * ```
+ */
+export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Promise<RunningFcEmulator> {
+  const problems = checkOptions(options);
+  let clients: readonly EmulatorClientConfig[] = DEFAULT_CLIENTS;
+  try {
+    clients = validateClients(options.clients ?? DEFAULT_CLIENTS);
+  } catch (error) {
+    if (!(error instanceof EmulatorConfigurationError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0) throw new EmulatorConfigurationError(problems);
+
+  const host = options.host ?? 'localhost';
+  const sameSubject = options.sameSubject ?? false;
+  const log = options.log === false ? () => {} : (options.log ?? defaultLog);
+  const servers: Server[] = [];
+
+  async function startPlatform(platform: PlatformDefinition, port: number, publicUrl: string | undefined): Promise<RunningPlatform> {
+    const server = createServer();
+    servers.push(server);
+    const address = await listen(server, port, host);
+    const origin = publicUrl === undefined ? `http://${urlHost(host)}:${address.port}` : new URL(publicUrl).origin;
+    const issuer = `${origin}${ISSUER_PATH}`;
+    const provider = await createPlatformProvider({
+      platform,
+      issuer,
+      clients: clientsOf(clients, platform.id),
+      sameSubject,
+      log,
+    });
+    // Behind a reverse proxy the public host and scheme come from X-Forwarded-* headers.
+    provider.proxy = publicUrl !== undefined;
+    const prefix = issuerPath(issuer);
+    const interactions = createInteractionRoutes(provider, platform, prefix, (person) => subjectFor(person, platform.id, sameSubject));
+    server.on('request', createPlatformHandler({ platform, provider, issuer, prefix, interactions, log }));
+    return { issuer };
+  }
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= Promise.all(servers.map(close)).then(() => undefined);
+    return stopped;
+  };
+
+  try {
+    const fc = await startPlatform(FC, options.fcPort ?? 4001, options.fcPublicUrl);
+    const fcp = await startPlatform(FCP, options.fcpPort ?? 4002, options.fcpPublicUrl);
+
+    log(`FranceConnect   issuer ${fc.issuer}`);
+    log(`FranceConnect+  issuer ${fcp.issuer}`);
+    log(`clients: ${clients.map((client) => `${client.client_id} (${client.platform})`).join(', ') || 'none'}`);
+    log(`sub: ${sameSubject ? 'same on FC and FC+ (identifiant commun)' : 'different on FC and FC+'}`);
+    log('test identities (login form field identity=<id>):');
+    for (const person of TEST_IDENTITIES) {
+      log(`  ${person.id.padEnd(18)} ${person.family_name} ${person.given_name}, ${person.birthdate}, amr ${person.amr.join(',')}`);
+    }
+
+    return Object.freeze({ fc, fcp, identities: TEST_IDENTITIES, stop });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The emulator's own login page, standing in for FranceConnect's identity provider choice and the
+ * identity provider's login (fc-spec §10). Routes, under the issuer path:
+ *
+ * - `GET  …/interaction/:uid`        the login page (or, for a consent prompt, an immediate redirect);
+ * - `POST …/interaction/:uid/login`  form fields `identity` (a test identity id) and `acr` (a level);
+ * - `POST …/interaction/:uid/abort`  no field: the client receives `error=access_denied`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+
+import { findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
+import { isPlatformAcr, resolveRequestedAcr, type EidasLevel, type PlatformDefinition } from './platforms.js';
+import { errorPage, loginPage } from './views.js';
+
+/** Largest form body the interaction routes read. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+/** Thrown for a request the interaction routes refuse; rendered as the error page with `status`. */
+class InteractionRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded')) {
+    throw new InteractionRequestError(415, 'invalid_request', 'expected an application/x-www-form-urlencoded form');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) throw new InteractionRequestError(413, 'invalid_request', 'form too large');
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** Names of the claims asked for with the `claims` request parameter, in either container. */
+function requestedClaimNames(claimsParameter: unknown): string[] {
+  if (typeof claimsParameter !== 'string') return [];
+  try {
+    const parsed = JSON.parse(claimsParameter) as Record<string, unknown>;
+    return ['id_token', 'userinfo'].flatMap((container) => {
+      const members = parsed[container];
+      return members !== null && typeof members === 'object' ? Object.keys(members) : [];
+    });
+  } catch {
+    // oidc-provider has already refused a malformed claims parameter before any interaction.
+    return [];
+  }
+}
+
+/** Routes of the interaction pages for one platform. */
+export interface InteractionRoutes {
+  /** Handles the request when its path is an interaction route; returns false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean>;
+}
+
+/**
+ * Creates the interaction routes of one platform, mounted at `${prefix}/interaction`. `accountIdFor`
+ * gives the account id oidc-provider stores for a person, which is the person's `sub` on this platform.
+ */
+export function createInteractionRoutes(
+  provider: Provider,
+  platform: PlatformDefinition,
+  prefix: string,
+  accountIdFor: (person: TestIdentity) => string,
+): InteractionRoutes {
+  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/interaction/([\\w-]+)(?:/(login|abort))?$`);
+
+  function send(res: ServerResponse, status: number, html: string): void {
+    res.statusCode = status;
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.setHeader('cache-control', 'no-store');
+    res.end(html);
+  }
+
+  async function details(req: IncomingMessage, res: ServerResponse, uid: string): Promise<Interaction> {
+    let interaction: Interaction;
+    try {
+      interaction = await provider.interactionDetails(req, res);
+    } catch {
+      throw new InteractionRequestError(400, 'invalid_request', 'sign-in session not found or expired: start again from the service');
+    }
+    // The uid in the path must be the one the interaction cookie was issued for.
+    if (interaction.uid !== uid) {
+      throw new InteractionRequestError(400, 'invalid_request', 'sign-in session mismatch: start again from the service');
+    }
+    return interaction;
+  }
+
+  function requestedAcr(interaction: Interaction): EidasLevel {
+    const requested = resolveRequestedAcr(platform, String(interaction.params.acr_values ?? ''));
+    // acr_values is mandatory and already resolved to one level; the fallback only guards the type.
+    return requested ?? platform.acrValues[platform.acrValues.length - 1] ?? 'eidas1';
+  }
+
+  function renderLogin(res: ServerResponse, interaction: Interaction, status = 200, extra: { identity?: string; acr?: EidasLevel; error?: string } = {}): void {
+    send(
+      res,
+      status,
+      loginPage({
+        platform,
+        interactionPath: `${prefix}/interaction/${interaction.uid}`,
+        clientId: String(interaction.params.client_id ?? ''),
+        scope: String(interaction.params.scope ?? ''),
+        requestedAcr: requestedAcr(interaction),
+        identities: TEST_IDENTITIES,
+        selectedIdentity: extra.identity,
+        selectedAcr: extra.acr,
+        error: extra.error,
+      }),
+    );
+  }
+
+  /**
+   * Consent is implied, as on FranceConnect where the person is only shown what is transmitted: the
+   * grant covers every scope and claim the client asked for.
+   */
+  async function grantEverythingRequested(interaction: Interaction, accountId: string): Promise<string> {
+    const clientId = String(interaction.params.client_id);
+    const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+    const grant = existing?.accountId === accountId ? existing : new provider.Grant({ accountId, clientId });
+    grant.addOIDCScope(String(interaction.params.scope ?? 'openid'));
+    const claims = requestedClaimNames(interaction.params.claims);
+    if (claims.length > 0) grant.addOIDCClaims(claims);
+    return grant.save();
+  }
+
+  async function showPage(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+    const interaction = await details(req, res, uid);
+    if (interaction.prompt.name === 'login') {
+      renderLogin(res, interaction);
+      return;
+    }
+    if (interaction.prompt.name === 'consent' && interaction.session?.accountId) {
+      const grantId = await grantEverythingRequested(interaction, interaction.session.accountId);
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      return;
+    }
+    throw new InteractionRequestError(400, 'invalid_request', `unexpected prompt ${interaction.prompt.name}`);
+  }
+
+  async function submitLogin(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+    const interaction = await details(req, res, uid);
+    if (interaction.prompt.name !== 'login') {
+      throw new InteractionRequestError(400, 'invalid_request', 'this sign-in step does not expect a login');
+    }
+    const form = await readForm(req);
+    const identityId = form.get('identity') ?? '';
+    const acr = form.get('acr') ?? requestedAcr(interaction);
+    const person = findIdentity(identityId);
+    if (person === undefined || !isPlatformAcr(platform, acr)) {
+      const error =
+        person === undefined
+          ? `Identité inconnue : « ${identityId} ». Choisissez une identité de la liste.`
+          : `Niveau inconnu sur ${platform.displayName} : « ${acr} ».`;
+      renderLogin(res, interaction, 400, { identity: identityId, error });
+      return;
+    }
+
+    // The chosen level and the identity provider's methods become the session's acr and amr, which
+    // oidc-provider copies into the authorization code and from there into the ID token.
+    const accountId = accountIdFor(person);
+    const grantId = await grantEverythingRequested(interaction, accountId);
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId, acr, amr: [...person.amr] }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
+  }
+
+  return {
+    async handle(req, res, pathname) {
+      const match = pattern.exec(pathname);
+      if (match === null) return false;
+      const [, uid = '', action] = match;
+      try {
+        if (action === undefined && req.method === 'GET') {
+          await showPage(req, res, uid);
+        } else if (action === 'login' && req.method === 'POST') {
+          await submitLogin(req, res, uid);
+        } else if (action === 'abort' && req.method === 'POST') {
+          await details(req, res, uid);
+          await provider.interactionFinished(
+            req,
+            res,
+            { error: 'access_denied', error_description: 'End-User aborted interaction' },
+            { mergeWithLastSubmission: false },
+          );
+        } else {
+          throw new InteractionRequestError(405, 'invalid_request', `${req.method} is not allowed here`);
+        }
+      } catch (error) {
+        if (!(error instanceof InteractionRequestError)) throw error;
+        send(res, error.status, errorPage({ platform, error: error.error, description: error.description }));
+      }
+      return true;
+    },
+  };
+}

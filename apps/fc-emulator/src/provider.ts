@@ -1,0 +1,200 @@
+/**
+ * One oidc-provider instance configured like FranceConnect's core for one platform (fc-spec §10).
+ */
+import Provider, { errors, type Account, type Configuration } from 'oidc-provider';
+
+import { claimsConfiguration } from './claims.js';
+import { fetchWithoutSsrfGuard, refetchClientJwksOnEveryUse } from './client-jwks.js';
+import { toClientMetadata, type EmulatorClientConfig } from './clients.js';
+import { EmulatorConfigurationError } from './errors.js';
+import { identityClaims, TEST_IDENTITIES, type TestIdentity } from './identities.js';
+import { generateCookieKeys, generateSigningKeys } from './keys.js';
+import { createMemoryAdapter } from './memory-adapter.js';
+import { CONTENT_ENCRYPTION, type PlatformDefinition } from './platforms.js';
+import { interactionPolicyFor, requestRules } from './request-rules.js';
+import { subjectFor } from './subjects.js';
+import { errorPage, logoutPage, logoutSuccessPage } from './views.js';
+
+/** What `createPlatformProvider` needs. */
+export interface PlatformProviderOptions {
+  platform: PlatformDefinition;
+  /** Issuer identifier, e.g. `http://localhost:4001/api/v2`. */
+  issuer: string;
+  /** This platform's registrations only. */
+  clients: readonly EmulatorClientConfig[];
+  sameSubject: boolean;
+  log: (line: string) => void;
+}
+
+/** FranceConnect's endpoint paths under the issuer (fc-spec §1). */
+const ROUTES = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  end_session: '/session/end',
+  jwks: '/jwks',
+  revocation: '/token/revocation',
+};
+
+/** Path prefix of the issuer (`/api/v2`), under which the provider and the interactions are mounted. */
+export function issuerPath(issuer: string): string {
+  return new URL(issuer).pathname.replace(/\/+$/, '');
+}
+
+function renderHtml(ctx: { type: string; body: unknown }, html: string): void {
+  ctx.type = 'html';
+  ctx.body = html;
+}
+
+/** Builds the provider, then loads every client once so that bad metadata fails at start, not mid-flow. */
+export async function createPlatformProvider(options: PlatformProviderOptions): Promise<Provider> {
+  const { platform, issuer, sameSubject, log } = options;
+  const prefix = issuerPath(issuer);
+
+  // The account id is the platform's `sub` itself, so oidc-provider needs no pairwise machinery and
+  // `sameSubject` only changes how it is computed.
+  const accounts = new Map<string, TestIdentity>(
+    TEST_IDENTITIES.map((person) => [subjectFor(person, platform.id, sameSubject), person]),
+  );
+
+  const signingAlgs = [...platform.signingAlgs];
+  const encryptionAlgs = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'] as const;
+
+  const configuration: Configuration = {
+    acrValues: [...platform.acrValues],
+    adapter: createMemoryAdapter(),
+    allowOmittingSingleRegisteredRedirectUri: false,
+    claims: claimsConfiguration(platform),
+    clientAuthMethods: ['client_secret_post'],
+    clientBasedCORS: () => false,
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: signingAlgs[0],
+      userinfo_signed_response_alg: signingAlgs[0],
+    },
+    clients: options.clients.map((client) => toClientMetadata(client, platform)),
+    // Only the openid scope's claims (sub) go into the ID token; the identity comes from userinfo.
+    conformIdTokenClaims: true,
+    cookies: {
+      // FC and FC+ share the host `localhost` and browsers do not separate cookies by port: distinct
+      // names keep an FC session and an FC+ session in one browser from overwriting each other.
+      names: {
+        session: `${platform.cookiePrefix}_session`,
+        interaction: `${platform.cookiePrefix}_interaction`,
+        resume: `${platform.cookiePrefix}_interaction_resume`,
+      },
+      keys: generateCookieKeys(),
+    },
+    discovery: {
+      ui_locales_supported: ['fr'],
+      claim_types_supported: ['normal'],
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: signingAlgs,
+      userinfoSigningAlgValues: signingAlgs,
+      idTokenEncryptionAlgValues: encryptionAlgs,
+      idTokenEncryptionEncValues: [CONTENT_ENCRYPTION],
+      userinfoEncryptionAlgValues: encryptionAlgs,
+      userinfoEncryptionEncValues: [CONTENT_ENCRYPTION],
+    },
+    extraParams: requestRules(platform),
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      encryption: { enabled: platform.encrypts },
+      jwtUserinfo: { enabled: true },
+      userinfo: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client may revoke its own tokens only; another client's token is left alone (RFC 7009 §2.1).
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => renderHtml(ctx, logoutPage(platform, form)),
+        postLogoutSuccessSource: (ctx) => renderHtml(ctx, logoutSuccessPage(platform)),
+      },
+      // FranceConnect offers none of these.
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      resourceIndicators: { enabled: false },
+      introspection: { enabled: false },
+    },
+    fetch: fetchWithoutSsrfGuard,
+    findAccount: (_ctx, sub): Account | undefined => {
+      const person = accounts.get(sub);
+      if (person === undefined) return undefined;
+      return {
+        accountId: sub,
+        claims: () => ({ sub, ...identityClaims(person, platform.id) }),
+      };
+    },
+    interactions: {
+      policy: interactionPolicyFor(platform),
+      url: (_ctx, interaction) => `${prefix}/interaction/${interaction.uid}`,
+    },
+    issueRefreshToken: () => false,
+    jwks: await generateSigningKeys(platform.signingAlgs),
+    // PKCE (S256) is accepted, not required.
+    pkce: { required: () => false },
+    renderError: (ctx, out) => renderHtml(ctx, errorPage({ platform, error: out.error, description: out.error_description })),
+    responseTypes: ['code'],
+    routes: ROUTES,
+    scopes: ['openid'],
+    subjectTypes: ['public'],
+    ttl: {
+      AccessToken: 60,
+      AuthorizationCode: 30,
+      IdToken: 60,
+      Interaction: 10 * 60,
+      Session: platform.sessionTtl,
+      Grant: platform.sessionTtl,
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+
+  provider.use(async (ctx, next) => {
+    // FranceConnect requires id_token_hint at logout: it names the client and proves the session it ends.
+    if (ctx.path === ROUTES.end_session && ctx.method === 'GET' && !ctx.query.id_token_hint) {
+      ctx.status = 400;
+      renderHtml(ctx, errorPage({ platform, error: 'invalid_request', description: 'id_token_hint is required' }));
+      return;
+    }
+    // oidc-provider treats client_secret_basic and client_secret_post as one method and accepts both
+    // for a client_secret_post client. FranceConnect does not enable client_secret_basic: refuse it.
+    if (
+      (ctx.path === ROUTES.token || ctx.path === ROUTES.revocation) &&
+      /^basic /i.test(ctx.get('authorization'))
+    ) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_client', error_description: 'client authentication must use client_secret_post' };
+      return;
+    }
+    await next();
+  });
+
+  for (const event of ['server_error', 'authorization.error', 'grant.error', 'userinfo.error', 'end_session.error', 'revocation.error']) {
+    // Provider is an EventEmitter; its typings only accept literal event names one by one.
+    (provider as unknown as NodeJS.EventEmitter).on(event, (_ctx: unknown, error: errors.OIDCProviderError | Error) => {
+      const description = 'error_description' in error && error.error_description ? `: ${error.error_description}` : '';
+      log(`${platform.id} ${event} ${error.message}${description}`);
+    });
+  }
+
+  const problems: string[] = [];
+  for (const client of options.clients) {
+    try {
+      await provider.Client.find(client.client_id);
+      if (client.jwks_uri !== undefined) await refetchClientJwksOnEveryUse(provider, client.client_id);
+    } catch (cause) {
+      const detail = cause instanceof errors.OIDCProviderError ? cause.error_description ?? cause.message : String(cause);
+      problems.push(`client "${client.client_id}" rejected by the ${platform.displayName} provider: ${detail}.`);
+    }
+  }
+  if (problems.length > 0) throw new EmulatorConfigurationError(problems);
+
+  return provider;
+}
