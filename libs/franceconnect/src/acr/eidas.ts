@@ -1,0 +1,56 @@
+import { AcrError, AcrTooLowError, type PlatformId } from '../errors/franceconnect.errors.js';
+
+/** eIDAS levels of assurance as FranceConnect names them in `acr` / `acr_values`. */
+export type EidasLevel = 'eidas1' | 'eidas2' | 'eidas3';
+
+/** Every level, lowest first. */
+export const EIDAS_LEVELS: readonly EidasLevel[] = Object.freeze(['eidas1', 'eidas2', 'eidas3']);
+
+/** The levels each platform accepts in `acr_values`. */
+export const PLATFORM_LEVELS: Readonly<Record<PlatformId, readonly EidasLevel[]>> = Object.freeze({
+  fc: Object.freeze(['eidas1'] as EidasLevel[]),
+  fcp: Object.freeze(['eidas2', 'eidas3'] as EidasLevel[]),
+});
+
+/** Levels compared as ordered numbers, never as strings. */
+const RANK: Readonly<Record<EidasLevel, number>> = Object.freeze({ eidas1: 1, eidas2: 2, eidas3: 3 });
+
+/** Whether a value is one of the three known levels. */
+export function isEidasLevel(value: unknown): value is EidasLevel {
+  return typeof value === 'string' && Object.hasOwn(RANK, value);
+}
+
+/** The numeric rank of a known level (`eidas1` = 1 … `eidas3` = 3). */
+export function eidasRank(level: EidasLevel): number {
+  return RANK[level];
+}
+
+/** Whether `actual` is at least `required`. An unknown or missing `actual` never satisfies anything. */
+export function satisfiesEidas(actual: unknown, required: EidasLevel): boolean {
+  return isEidasLevel(actual) && RANK[actual] >= RANK[required];
+}
+
+/**
+ * Checks the `acr` an ID token returned against the level that was asked for.
+ *
+ * New values do appear in federations (another one once sent `eidas0` and broke strict clients), so an
+ * unknown value is a failure that names the value, never a silent downgrade or upgrade.
+ *
+ * @throws {AcrError} when `acr` is missing or not a known eIDAS level.
+ * @throws {AcrTooLowError} when `acr` is a known level lower than `requested`.
+ */
+export function assertAcrSatisfies(acr: unknown, requested: EidasLevel, platform?: PlatformId): EidasLevel {
+  if (acr === undefined || acr === null || acr === '') {
+    throw new AcrError(`The ID token carries no "acr" claim; "${requested}" was requested`, { platform });
+  }
+  if (!isEidasLevel(acr)) {
+    const shown = typeof acr === 'string' ? acr.slice(0, 32) : typeof acr;
+    throw new AcrError(`The ID token's "acr" value "${shown}" is not a known eIDAS level (eidas1, eidas2, eidas3)`, {
+      platform,
+    });
+  }
+  if (RANK[acr] < RANK[requested]) {
+    throw new AcrTooLowError(`The platform returned "${acr}" but "${requested}" was requested`, { platform });
+  }
+  return acr;
+}

@@ -1,0 +1,56 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { wantsHtml } from './content-negotiation.js';
+import { renderErrorPage } from './error-page.js';
+import { FranceConnectError } from './franceconnect.errors.js';
+import { SignInRedirect } from './sign-in-redirect.js';
+
+/**
+ * Answers the library's errors and redirects. A browser gets a page in French that says what happened
+ * and offers to retry; an API client gets an OAuth-style JSON body (`error`, `error_description`, `code`).
+ * Either way the status is the error's, there is no stack trace, and the server logs one line with the
+ * code and the platform, never a token or personal data.
+ */
+@Catch(FranceConnectError, SignInRedirect)
+export class FranceConnectExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('FranceConnect');
+
+  catch(exception: FranceConnectError | SignInRedirect, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    if (res.headersSent) return;
+    res.setHeader('Cache-Control', 'no-store');
+    if (exception instanceof SignInRedirect) {
+      res.redirect(303, exception.location);
+      return;
+    }
+    this.log(exception, req);
+    if (exception.status === 503) res.setHeader('Retry-After', '5');
+    if (wantsHtml(req)) {
+      res.status(exception.status).type('html').send(renderErrorPage(exception));
+      return;
+    }
+    res.status(exception.status).json(this.jsonBody(exception));
+  }
+
+  /** The JSON body for API clients. Override to add fields. */
+  protected jsonBody(exception: FranceConnectError): Record<string, unknown> {
+    return {
+      error: exception.oauthError,
+      error_description: exception.message,
+      code: exception.code,
+      ...(exception.platform && { platform: exception.platform }),
+      ...exception.details,
+    };
+  }
+
+  private log(exception: FranceConnectError, req: Request): void {
+    const line = `sign-in rejected code=${exception.code} status=${exception.status} platform=${exception.platform ?? '-'} path=${req.path}: ${exception.message}`;
+    if (exception.status >= 500 && exception.status !== 503) {
+      this.logger.error(line);
+    } else {
+      this.logger.warn(line);
+    }
+  }
+}

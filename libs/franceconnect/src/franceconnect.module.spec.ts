@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { describe, expect, it } from 'vitest';
+import { FRANCECONNECT_OPTIONS } from './franceconnect.constants.js';
+import { FranceConnectPlusModule } from './franceconnect.module.js';
+import { FranceConnectConfigurationError } from './errors/franceconnect.errors.js';
+import { FcPlusGuard } from './guards/fc-plus.guard.js';
+import { KeyService } from './keys/key.service.js';
+import { generateEncryptionKey } from './keys/index.js';
+import type { ResolvedFranceConnectOptions } from './options/resolve-options.js';
+import { SignInService } from './oidc/sign-in.service.js';
+
+const plus = {
+  issuer: 'https://auth.integ01.dev-franceconnect.fr/api/v2',
+  clientId: 'client',
+  clientSecret: 'secret',
+  redirectUri: 'https://service.example.fr/auth/fcp/callback',
+};
+
+async function privateJwks() {
+  return { keys: [await generateEncryptionKey('RSA-OAEP-256', { kid: 'enc-1' })] };
+}
+
+@Injectable()
+class Settings {
+  readonly clientId = 'from-config';
+}
+
+@Module({ providers: [Settings], exports: [Settings] })
+class SettingsModule {}
+
+describe('FranceConnectPlusModule', () => {
+  it('forRoot validates the options and provides the guards and services', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [FranceConnectPlusModule.forRoot({ franceConnectPlus: plus, keys: { jwks: await privateJwks() } })],
+    }).compile();
+    const options = moduleRef.get<ResolvedFranceConnectOptions>(FRANCECONNECT_OPTIONS);
+    expect(options.platforms.fcp?.clientId).toBe('client');
+    expect(moduleRef.get(FcPlusGuard)).toBeInstanceOf(FcPlusGuard);
+    expect(moduleRef.get(SignInService).platforms).toEqual(['fcp']);
+    expect(moduleRef.get(KeyService).publicJwks().keys.map((key) => key.kid)).toEqual(['enc-1']);
+    await moduleRef.close();
+  });
+
+  it('forRootAsync takes its options from an injected provider', async () => {
+    const jwks = await privateJwks();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        FranceConnectPlusModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [Settings],
+          useFactory: (settings: Settings) => ({ franceConnectPlus: { ...plus, clientId: settings.clientId }, keys: { jwks } }),
+        }),
+      ],
+    }).compile();
+    expect(moduleRef.get<ResolvedFranceConnectOptions>(FRANCECONNECT_OPTIONS).platforms.fcp?.clientId).toBe('from-config');
+    await moduleRef.close();
+  });
+
+  it('fails at start-up with one error listing every problem', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [FranceConnectPlusModule.forRoot({ franceConnectPlus: { ...plus, clientId: '', redirectUri: 'ftp://x' } })],
+    }).compile();
+    await expect(compiling).rejects.toBeInstanceOf(FranceConnectConfigurationError);
+    await expect(compiling).rejects.toThrow(/clientId is missing[\s\S]*redirectUri "ftp:\/\/x" must be an https URL/);
+  });
+
+  it('fails at start-up when no key matches the registered encryption algorithm', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [FranceConnectPlusModule.forRoot({ franceConnectPlus: { ...plus, encryptionAlg: 'ECDH-ES' }, keys: { jwks: await privateJwks() } })],
+    }).compile();
+    await expect(compiling).rejects.toThrow(/no encryption key for "ECDH-ES"/);
+  });
+});

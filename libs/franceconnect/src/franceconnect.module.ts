@@ -1,0 +1,118 @@
+import { Inject, Logger, Module, RequestMethod, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { FRANCECONNECT_KEY_SET, FRANCECONNECT_OPTIONS } from './franceconnect.constants.js';
+import { FranceConnectConfigurableModule, FRANCECONNECT_RAW_OPTIONS } from './franceconnect.module-definition.js';
+import { FranceConnectExceptionFilter } from './errors/franceconnect-exception.filter.js';
+import { FranceConnectConfigurationError } from './errors/franceconnect.errors.js';
+import { AuthenticatedGuard } from './guards/authenticated.guard.js';
+import { FcGuard } from './guards/fc.guard.js';
+import { FcPlusGuard } from './guards/fc-plus.guard.js';
+import { JwksMiddleware } from './keys/jwks.middleware.js';
+import { KeyService } from './keys/key.service.js';
+import { loadKeySet, ENCRYPTION_ALGS, KeyConfigurationError, type KeySet, type EncryptionAlg } from './keys/index.js';
+import type { FranceConnectModuleOptions } from './options/franceconnect-options.interface.js';
+import { resolveFranceConnectOptions, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
+import { SignInService } from './oidc/sign-in.service.js';
+import { LogoutService } from './oidc/logout.service.js';
+import { PlatformRegistry } from './oidc/platform-registry.js';
+import { EidasGuard } from './guards/eidas.guard.js';
+import { LogoutGuard } from './guards/logout.guard.js';
+
+const optionsProvider: Provider = {
+  provide: FRANCECONNECT_OPTIONS,
+  inject: [FRANCECONNECT_RAW_OPTIONS],
+  useFactory: (raw: FranceConnectModuleOptions) => resolveFranceConnectOptions(raw),
+};
+
+const keySetProvider: Provider = {
+  provide: FRANCECONNECT_KEY_SET,
+  inject: [FRANCECONNECT_OPTIONS],
+  useFactory: async (options: ResolvedFranceConnectOptions): Promise<KeySet | undefined> => loadServiceKeys(options),
+};
+
+/**
+ * FranceConnect and FranceConnect+ sign-in for a NestJS application: validates the options once, loads
+ * the service's keys, publishes the public JWKS, and provides the guards (`FcPlusGuard`, `FcGuard`,
+ * `AuthenticatedGuard`) and the exception filter that turns every failure into a clear page or JSON body.
+ * Requires express-session (or a compatible session middleware) in the application.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     FranceConnectPlusModule.forRoot({
+ *       franceConnectPlus: {
+ *         issuer: FRANCECONNECT_PLUS_ISSUERS.integration,
+ *         clientId: process.env.FCP_CLIENT_ID!,
+ *         clientSecret: process.env.FCP_CLIENT_SECRET!,
+ *         redirectUri: 'https://service.example.fr/auth/fcp/callback',
+ *       },
+ *       keys: { file: '/run/secrets/sp-keys.json' },
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  providers: [
+    optionsProvider,
+    keySetProvider,
+    KeyService,
+    PlatformRegistry,
+    SignInService,
+    LogoutService,
+    FcPlusGuard,
+    FcGuard,
+    AuthenticatedGuard,
+    EidasGuard,
+    LogoutGuard,
+    JwksMiddleware,
+    { provide: APP_FILTER, useClass: FranceConnectExceptionFilter },
+  ],
+  exports: [FRANCECONNECT_OPTIONS, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
+})
+export class FranceConnectPlusModule extends FranceConnectConfigurableModule implements NestModule {
+  constructor(@Inject(FRANCECONNECT_OPTIONS) private readonly options: ResolvedFranceConnectOptions) {
+    super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JwksMiddleware).forRoutes({ path: this.options.jwksPath, method: RequestMethod.GET });
+  }
+}
+
+/**
+ * Loads the key set once at start-up and checks that it can decrypt what FranceConnect+ will send.
+ *
+ * @throws {FranceConnectConfigurationError} when the keys are missing, invalid or lack the registered algorithm.
+ */
+async function loadServiceKeys(options: ResolvedFranceConnectOptions): Promise<KeySet | undefined> {
+  if (!options.keys) return undefined;
+  const encryptionAlg = options.platforms.fcp?.encryptionAlg;
+  const logger = new Logger('FranceConnect');
+  const source =
+    'generate' in options.keys
+      ? // In development, one key per algorithm, the registered one first, so switching algorithms just works.
+        { generate: { file: options.keys.generate.file, algs: devAlgs(encryptionAlg) } }
+      : options.keys;
+  let keySet: KeySet;
+  try {
+    keySet = await loadKeySet(source, { production: options.production, logger });
+  } catch (error) {
+    if (error instanceof KeyConfigurationError) {
+      throw new FranceConnectConfigurationError(error.problems.map((problem) => `keys: ${problem}`));
+    }
+    throw error;
+  }
+  if (encryptionAlg && !keySet.hasEncryptionKeyFor(encryptionAlg)) {
+    throw new FranceConnectConfigurationError([
+      `keys: no encryption key for "${encryptionAlg}", the algorithm registered with FranceConnect+: add one (use "enc", alg "${encryptionAlg}").`,
+    ]);
+  }
+  return keySet;
+}
+
+function devAlgs(first: EncryptionAlg | undefined): EncryptionAlg[] {
+  return first ? [first, ...ENCRYPTION_ALGS.filter((alg) => alg !== first)] : [...ENCRYPTION_ALGS];
+}

@@ -1,0 +1,62 @@
+// Public API of the library: every export is named here, and nothing else is public.
+export { FranceConnectPlusModule } from './franceconnect.module.js';
+export type { FranceConnectModuleExtras } from './franceconnect.module-definition.js';
+export { FRANCECONNECT_OPTIONS, REQUIRE_EIDAS_METADATA } from './franceconnect.constants.js';
+export type {
+  FranceConnectModuleOptions,
+  KeysOptions,
+  PlatformOptions,
+  PlusPlatformOptions,
+  SigningAlg,
+} from './options/franceconnect-options.interface.js';
+export { FRANCECONNECT_ISSUERS, FRANCECONNECT_PLUS_ISSUERS } from './options/issuer-presets.js';
+export { DEFAULT_SCOPES, resolveFranceConnectOptions } from './options/resolve-options.js';
+export type { ResolvedFranceConnectOptions, ResolvedPlatform } from './options/resolve-options.js';
+
+export { EIDAS_LEVELS, PLATFORM_LEVELS, assertAcrSatisfies, eidasRank, isEidasLevel, satisfiesEidas } from './acr/eidas.js';
+export type { EidasLevel } from './acr/eidas.js';
+
+export { FranceConnectAuthGuard } from './guards/franceconnect-auth.guard.js';
+export { FcPlusGuard } from './guards/fc-plus.guard.js';
+export { FcGuard } from './guards/fc.guard.js';
+export { AuthenticatedGuard } from './guards/authenticated.guard.js';
+export { EidasGuard, highestLevel } from './guards/eidas.guard.js';
+export { LogoutGuard } from './guards/logout.guard.js';
+export { FcUser } from './decorators/fc-user.decorator.js';
+export { RequireEidas } from './decorators/require-eidas.decorator.js';
+export { LogoutService } from './oidc/logout.service.js';
+export { PlatformRegistry } from './oidc/platform-registry.js';
+export { SignInService } from './oidc/sign-in.service.js';
+export type { SignInOutcome, StartSignInOptions } from './oidc/sign-in.service.js';
+export { FranceConnectStrategy } from './oidc/franceconnect.strategy.js';
+export type { FranceConnectAuthenticateOptions } from './oidc/franceconnect.strategy.js';
+export { currentIdentity, sessionIdentities } from './session/session-state.js';
+export type { FcIdentity, FranceConnectSessionState, LogoutTransaction, SignInTransaction } from './session/session-state.js';
+
+export { KeyService } from './keys/key.service.js';
+export { ENCRYPTION_ALGS, KeySet, loadKeySet, generateEncryptionKey, generateSigningKey } from './keys/index.js';
+export type { EncryptionAlg, KeySource, PublicJwks } from './keys/index.js';
+
+export { FranceConnectExceptionFilter } from './errors/franceconnect-exception.filter.js';
+export { SignInRedirect, isSignInRedirect } from './errors/sign-in-redirect.js';
+export {
+  AcrError,
+  AcrTooLowError,
+  CallbackError,
+  CrossSiteRequestError,
+  EidasLevelTooLowError,
+  LogoutStateError,
+  EncryptionRequiredError,
+  FranceConnectConfigurationError,
+  FranceConnectError,
+  IdTokenError,
+  InternalSignInError,
+  NotAuthenticatedError,
+  ProviderUnavailableError,
+  StateMismatchError,
+  TokenRequestError,
+  TransactionExpiredError,
+  UserInfoError,
+} from './errors/franceconnect.errors.js';
+export type { FranceConnectErrorOptions, PlatformId } from './errors/franceconnect.errors.js';
+export { JweDecryptionError, KeyConfigurationError } from './keys/index.js';

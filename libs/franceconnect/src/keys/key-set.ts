@@ -1,0 +1,292 @@
+import { compactDecrypt, errors, importJWK } from 'jose';
+import type { CompactJWEHeaderParameters, CryptoKey, JWK } from 'jose';
+import { DEFAULT_CONTENT_ENCRYPTION_ALGS } from './keys.constants.js';
+import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
+import { JweDecryptionError, KeyConfigurationError } from './keys.errors.js';
+import { keyPairMatches } from './key-pair.check.js';
+import { PUBLIC_JWK_MEMBERS } from './keys.internal-constants.js';
+import { checkPrivateJwks } from './private-jwks.validation.js';
+
+/** A public JWK as published: only the members listed in the allow list, frozen. */
+export type PublicJwk = Readonly<
+  Pick<JWK, 'kty' | 'crv' | 'x' | 'y' | 'n' | 'e' | 'kid' | 'alg' | 'use'>
+>;
+
+/** The public JWKS to publish at the `jwks_uri` registered with FranceConnect+. Frozen. */
+export interface PublicJwks {
+  readonly keys: readonly PublicJwk[];
+}
+
+/**
+ * A private decryption key in the shape openid-client's `enableDecryptingResponses` takes
+ * (its `DecryptionKey`), with `alg` and `kid` always set so it selects by both.
+ */
+export interface JweDecryptionKey {
+  readonly key: CryptoKey;
+  readonly alg: EncryptionAlg;
+  readonly kid: string;
+}
+
+/** A private signing key, for when the service provider signs something itself. */
+export interface SigningKey {
+  readonly key: CryptoKey;
+  readonly alg: SigningAlg;
+  readonly kid: string;
+}
+
+/** Options of {@link KeySet.decrypt}. */
+export interface JweDecryptOptions {
+  /** Allowed JWE `alg` values: the one registered with FranceConnect+. Required, no default. */
+  readonly keyManagementAlgorithms: readonly string[];
+  /** Allowed JWE `enc` values. Default: `['A256GCM']`, the only one FranceConnect+ uses. */
+  readonly contentEncryptionAlgorithms?: readonly string[];
+}
+
+/** Result of {@link KeySet.decrypt}. */
+export interface DecryptedJwe {
+  /** The decrypted payload as UTF-8 text; for FranceConnect+, the inner signed JWT (a compact JWS). */
+  readonly plaintext: string;
+  /** `kid` of the key that decrypted it. */
+  readonly kid: string;
+  /** JWE `alg` it was encrypted with. */
+  readonly alg: string;
+}
+
+type KeyEntry =
+  | { readonly use: 'enc'; readonly alg: EncryptionAlg; readonly kid: string; readonly key: CryptoKey }
+  | { readonly use: 'sig'; readonly alg: SigningAlg; readonly kid: string; readonly key: CryptoKey };
+
+type EncryptionEntry = Extract<KeyEntry, { use: 'enc' }>;
+
+/**
+ * The service provider's private keys, validated and imported once.
+ *
+ * Built from a private JWKS with {@link KeySet.fromJwks}. It publishes the public half
+ * ({@link KeySet.publicJwks}), hands the decryption keys to openid-client
+ * ({@link KeySet.decryptionKeys}) and can decrypt a compact JWE itself ({@link KeySet.decrypt}).
+ * Private keys are held only as non-extractable `CryptoKey`s: the private JWK members are not kept.
+ */
+export class KeySet {
+  readonly #entries: readonly KeyEntry[];
+  readonly #publicJwks: PublicJwks;
+
+  private constructor(entries: readonly KeyEntry[], publicJwks: PublicJwks) {
+    this.#entries = entries;
+    this.#publicJwks = publicJwks;
+  }
+
+  /**
+   * Validates a private JWKS (`{ keys: JWK[] }`) and imports every key once.
+   *
+   * Each key needs a unique `kid`, its private part `d`, `use` (`enc` or `sig`) and an `alg`
+   * (`RSA-OAEP`, `RSA-OAEP-256` or `ECDH-ES` for `enc`; `ES256` or `RS256` for `sig`); RSA keys need
+   * at least 2048 bits and EC keys the P-256 curve; symmetric keys are refused. The order of the
+   * keys matters: FranceConnect+ encrypts to the first published key of the registered `alg`.
+   * Each key's public and private parts are checked to belong together by a round trip.
+   *
+   * @throws {KeyConfigurationError} listing every problem found, with how to fix each.
+   */
+  static async fromJwks(jwks: unknown): Promise<KeySet> {
+    const { problems, keys } = checkPrivateJwks(jwks);
+    // Taken now, from the checked keys in their given order, before anything is awaited.
+    const publicKeys = keys.map((checked) => toPublicJwk(checked.jwk));
+    // Import even when other keys have problems, so one error lists them all.
+    const imported = await Promise.all(
+      keys.map(async (checked, position) => {
+        try {
+          const key = await importJWK(checked.jwk, checked.alg, { extractable: false });
+          // importJWK returns bytes only for "oct" keys, which the check above already refused.
+          if (key instanceof Uint8Array) throw new TypeError('not an asymmetric key');
+          const { kid } = checked;
+          if (!(await keyPairMatches(publicKeys[position] as JWK, key, checked.use, checked.alg))) {
+            problems.push(
+              `keys[${checked.index}] (kid ${JSON.stringify(kid)}): its public members (${checked.jwk.kty === 'RSA' ? 'n, e' : 'x, y'}) do not belong to its private key: FranceConnect+ would encrypt to a key that cannot be decrypted. Export the whole key pair again from one source.`,
+            );
+            return undefined;
+          }
+          const entry: KeyEntry =
+            checked.use === 'enc'
+              ? { use: 'enc', alg: checked.alg, kid, key }
+              : { use: 'sig', alg: checked.alg, kid, key };
+          return entry;
+        } catch (error) {
+          problems.push(
+            `keys[${checked.index}] (kid ${JSON.stringify(checked.kid)}): the key could not be imported (${importFailureReason(error)}): check that it is a complete private JWK (for RSA: n, e, d, p, q, dp, dq, qi; for EC: crv, x, y, d), base64url-encoded, as exported by a JOSE library.`,
+          );
+          return undefined;
+        }
+      }),
+    );
+    if (problems.length > 0) throw new KeyConfigurationError(problems);
+
+    const entries = Object.freeze(imported.filter((entry) => entry !== undefined));
+    return new KeySet(entries, Object.freeze({ keys: Object.freeze(publicKeys) }));
+  }
+
+  /**
+   * The public JWKS to serve at the registered `jwks_uri`: public members only, in the order of
+   * the private JWKS (FranceConnect+ encrypts to the first key of the registered `alg`, so during a
+   * rotation the new key goes first). Computed once and frozen.
+   */
+  publicJwks(): PublicJwks {
+    return this.#publicJwks;
+  }
+
+  /**
+   * The private encryption keys, for `enableDecryptingResponses(config, ['A256GCM'], ...keys)`.
+   * Each carries `kid` and `alg`, so openid-client picks the key named by the JWE header.
+   *
+   * Pass the registered `alg`: openid-client accepts exactly the JWE `alg` values of the keys it is
+   * given, so handing it keys of other algorithms would widen what it accepts. Default: every
+   * encryption key. Signing keys are never included. A new array each call, of the keys imported once.
+   */
+  decryptionKeys(alg?: EncryptionAlg): JweDecryptionKey[] {
+    return this.#encryptionEntries()
+      .filter((entry) => alg === undefined || entry.alg === alg)
+      .map(({ key, alg: keyAlg, kid }) => ({ key, alg: keyAlg, kid }));
+  }
+
+  /** Whether the set holds an encryption key for `alg`. */
+  hasEncryptionKeyFor(alg: EncryptionAlg): boolean {
+    return this.firstEncryptionKey(alg) !== undefined;
+  }
+
+  /**
+   * The encryption key FranceConnect+ will encrypt to for `alg`: the first one published with that
+   * `alg`. `undefined` if there is none.
+   */
+  firstEncryptionKey(alg: EncryptionAlg): { readonly kid: string; readonly alg: EncryptionAlg } | undefined {
+    const entry = this.#encryptionEntries().find((candidate) => candidate.alg === alg);
+    return entry && { kid: entry.kid, alg: entry.alg };
+  }
+
+  /** The first signing key for `alg`, or `undefined` if there is none. */
+  firstSigningKey(alg: SigningAlg): SigningKey | undefined {
+    const entry = this.#entries.find((candidate) => candidate.use === 'sig' && candidate.alg === alg);
+    return entry && { key: entry.key, alg, kid: entry.kid };
+  }
+
+  /**
+   * Decrypts a compact JWE with the key its header's `kid` names, accepting only the given
+   * algorithms.
+   *
+   * The key is chosen by `kid` and never by trying every key: trying keys in turn turns each of
+   * them into an oracle, multiplies the work an attacker can make us do, and hides a misconfigured
+   * registration behind a success. A JWE without a `kid`, or with one this set does not hold, is
+   * rejected with the `kid` named.
+   *
+   * @throws {JweDecryptionError} when the JWE is malformed, has no or an unknown `kid`, uses an
+   *   `alg` or `enc` that is not allowed (or not the key's `alg`), is compressed, or does not
+   *   authenticate (altered ciphertext or tag, wrong key). The `jose` error is kept as `cause`.
+   */
+  async decrypt(jwe: string, options: JweDecryptOptions): Promise<DecryptedJwe> {
+    if (typeof jwe !== 'string' || jwe === '') {
+      throw new JweDecryptionError(`Expected a compact JWE string; got ${jwe === '' ? 'an empty string' : typeof jwe}.`);
+    }
+    const { keyManagementAlgorithms, contentEncryptionAlgorithms = DEFAULT_CONTENT_ENCRYPTION_ALGS } =
+      options;
+    let selected: KeyEntry | undefined;
+    let plaintext: Uint8Array;
+    try {
+      ({ plaintext } = await compactDecrypt(
+        jwe,
+        (header) => {
+          selected = this.#selectDecryptionKey(header);
+          return selected.key;
+        },
+        {
+          // jose checks "alg" and "enc" against these lists before it calls the key resolver.
+          keyManagementAlgorithms: [...keyManagementAlgorithms],
+          contentEncryptionAlgorithms: [...contentEncryptionAlgorithms],
+        },
+      ));
+    } catch (error) {
+      if (error instanceof JweDecryptionError) throw error;
+      throw new JweDecryptionError(
+        decryptionFailureMessage(error, selected, keyManagementAlgorithms, contentEncryptionAlgorithms),
+        { cause: error },
+      );
+    }
+    const resolved = selected as KeyEntry;
+    try {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(plaintext);
+      return { plaintext: text, kid: resolved.kid, alg: resolved.alg };
+    } catch (error) {
+      throw new JweDecryptionError('The decrypted JWE payload is not valid UTF-8 text.', { cause: error });
+    }
+  }
+
+  #encryptionEntries(): EncryptionEntry[] {
+    return this.#entries.filter((entry): entry is EncryptionEntry => entry.use === 'enc');
+  }
+
+  #selectDecryptionKey(header: CompactJWEHeaderParameters): KeyEntry {
+    const { kid, alg, zip } = header;
+    if (typeof kid !== 'string' || kid === '') {
+      throw new JweDecryptionError(
+        'The JWE header has no "kid": cannot tell which key it was encrypted to. FranceConnect+ always sets it; refusing rather than trying every key.',
+      );
+    }
+    const entry = this.#entries.find((candidate) => candidate.kid === kid);
+    if (entry === undefined) {
+      throw new JweDecryptionError(
+        `The JWE was encrypted to kid ${JSON.stringify(kid)}, which this key set does not hold (it holds ${this.#describeEncryptionKids()}). Check that the JWKS published at the registered jwks_uri comes from this key set, or add the key back while tokens encrypted to it can still arrive.`,
+      );
+    }
+    if (entry.use !== 'enc') {
+      throw new JweDecryptionError(`The JWE names kid ${JSON.stringify(kid)}, which is a signing key, not an encryption key.`);
+    }
+    if (alg !== entry.alg) {
+      throw new JweDecryptionError(
+        `The JWE "alg" is ${JSON.stringify(alg)} but key ${JSON.stringify(kid)} is for ${JSON.stringify(entry.alg)}.`,
+      );
+    }
+    // FranceConnect+ does not compress; decompressing attacker-influenced data is only a risk.
+    if (zip !== undefined) {
+      throw new JweDecryptionError(`Compressed JWEs ("zip": ${JSON.stringify(zip)}) are not accepted.`);
+    }
+    return entry;
+  }
+
+  #describeEncryptionKids(): string {
+    const kids = this.#encryptionEntries().map((entry) => JSON.stringify(entry.kid));
+    return kids.length === 0 ? 'no encryption key' : `kid ${kids.join(', ')}`;
+  }
+}
+
+/**
+ * Copies the allow-listed public members of a JWK. Private members are never deleted from a copy:
+ * they are simply never copied, so a member this code does not know about cannot leak.
+ */
+function toPublicJwk(jwk: JWK): PublicJwk {
+  const source = jwk as Record<string, unknown>;
+  const publicJwk: Record<string, unknown> = {};
+  for (const member of PUBLIC_JWK_MEMBERS) {
+    if (source[member] !== undefined) publicJwk[member] = source[member];
+  }
+  return Object.freeze(publicJwk) as PublicJwk;
+}
+
+/** The name and message of an import failure; WebCrypto and jose messages carry no key material. */
+function importFailureReason(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+}
+
+function decryptionFailureMessage(
+  error: unknown,
+  selected: KeyEntry | undefined,
+  keyManagementAlgorithms: readonly string[],
+  contentEncryptionAlgorithms: readonly string[],
+): string {
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return `The JWE uses an algorithm that is not allowed (${error.message}); allowed "alg": ${keyManagementAlgorithms.join(', ')}; allowed "enc": ${contentEncryptionAlgorithms.join(', ')}.`;
+  }
+  if (error instanceof errors.JWEDecryptionFailed) {
+    return `The JWE does not decrypt with key ${JSON.stringify(selected?.kid)}: its ciphertext, tag or header was altered, or it was encrypted to another key with the same kid.`;
+  }
+  if (error instanceof errors.JWEInvalid || error instanceof errors.JOSENotSupported) {
+    return `The JWE is invalid or unsupported: ${error.message}.`;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return `The JWE could not be decrypted${selected ? ` with key ${JSON.stringify(selected.kid)}` : ''}: ${reason}.`;
+}

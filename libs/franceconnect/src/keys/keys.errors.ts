@@ -1,0 +1,40 @@
+/**
+ * The service provider's key set, or where it comes from, is unusable.
+ *
+ * Thrown at start-up, once, with every problem found (not only the first one) and how to fix each,
+ * so a configuration can be corrected in one go. Messages name keys by position and `kid`, files by
+ * path and environment variables by name; they never contain key material.
+ */
+export class KeyConfigurationError extends Error {
+  /** Stable error code. */
+  readonly code = 'FC_KEYS_INVALID' as const;
+  override readonly name = 'KeyConfigurationError';
+  /** Every problem found, one sentence each, saying how to fix it. */
+  readonly problems: readonly string[];
+
+  /**
+   * @param problems every problem found; the message lists them all.
+   * @param options `cause`, when the problem comes from a lower-level error that carries no key material.
+   */
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    const list = problems.map((problem) => `  - ${problem}`).join('\n');
+    super(
+      `Invalid FranceConnect key configuration (${problems.length} ${
+        problems.length === 1 ? 'problem' : 'problems'
+      }):\n${list}`,
+      options,
+    );
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+/**
+ * A JWE (an encrypted ID token or userinfo response) could not be decrypted with the service
+ * provider's keys: no `kid`, an unknown `kid`, an algorithm that is not allowed, or a ciphertext that
+ * does not authenticate. The underlying `jose` error, if any, is kept as `cause`.
+ */
+export class JweDecryptionError extends Error {
+  /** Stable error code. */
+  readonly code = 'FC_JWE_DECRYPTION_FAILED' as const;
+  override readonly name = 'JweDecryptionError';
+}

@@ -1,0 +1,101 @@
+import type { Logger } from '@nestjs/common';
+import * as client from 'openid-client';
+import { ProviderUnavailableError } from '../errors/franceconnect.errors.js';
+import type { KeyService } from '../keys/key.service.js';
+import type { ResolvedFranceConnectOptions, ResolvedPlatform } from '../options/resolve-options.js';
+import { isNetworkFailure } from './map-error.js';
+
+/**
+ * openid-client configuration of one platform, discovered lazily: the application starts even when the
+ * platform is unreachable, and each sign-in retries discovery (at most once per `discoveryRetryMs`,
+ * concurrent attempts sharing one request) until it answers. Once discovered, the configuration, and the
+ * platform's JWKS cached inside it, are kept for the life of the process.
+ */
+export class PlatformClient {
+  private config?: client.Configuration;
+  private discovering?: Promise<client.Configuration>;
+  private lastFailureAt = 0;
+
+  constructor(
+    readonly platform: ResolvedPlatform,
+    private readonly options: ResolvedFranceConnectOptions,
+    private readonly keys: KeyService | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Whether discovery has succeeded. */
+  get ready(): boolean {
+    return this.config !== undefined;
+  }
+
+  /**
+   * The discovered configuration.
+   *
+   * @throws {ProviderUnavailableError} while the platform's discovery document cannot be fetched.
+   */
+  async configuration(): Promise<client.Configuration> {
+    if (this.config) return this.config;
+    if (this.discovering) return this.discovering;
+    if (Date.now() - this.lastFailureAt < this.options.discoveryRetryMs) {
+      throw new ProviderUnavailableError(`${this.platform.label} is unreachable; retrying shortly`, { platform: this.platform.id });
+    }
+    this.discovering = this.discover().finally(() => {
+      this.discovering = undefined;
+    });
+    return this.discovering;
+  }
+
+  private async discover(): Promise<client.Configuration> {
+    const { platform, options } = this;
+    try {
+      const config = await client.discovery(
+        new URL(platform.issuer),
+        platform.clientId,
+        this.clientMetadata(),
+        client.ClientSecretPost(platform.clientSecret),
+        {
+          execute: options.allowInsecureHttp ? [client.allowInsecureRequests] : [],
+          timeout: options.httpTimeoutMs / 1000,
+        },
+      );
+      config.timeout = options.httpTimeoutMs / 1000;
+      if (platform.encryptionAlg) {
+        // Only keys of the registered algorithm are given, which pins the key-management algorithm; the
+        // content encryption is pinned to A256GCM, the only one FranceConnect+ uses.
+        const keys = this.keys?.decryptionKeys(platform.encryptionAlg) ?? [];
+        client.enableDecryptingResponses(config, ['A256GCM'], ...keys);
+      }
+      // openid-client does not verify the signatures of the ID token and of userinfo unless asked to;
+      // FranceConnect requires both.
+      client.enableNonRepudiationChecks(config);
+      this.config = config;
+      this.logger.log(`${platform.label} discovered at ${platform.issuer}`);
+      return config;
+    } catch (error) {
+      this.lastFailureAt = Date.now();
+      const reason = isNetworkFailure(error) ? 'unreachable' : 'invalid discovery document';
+      this.logger.warn(`${platform.label} discovery failed (${reason}) at ${platform.issuer}`);
+      throw new ProviderUnavailableError(`${platform.label} is unavailable (${reason})`, { platform: platform.id, cause: error });
+    }
+  }
+
+  private clientMetadata(): Partial<client.ClientMetadata> {
+    const { platform, options } = this;
+    const metadata: Partial<client.ClientMetadata> = {
+      client_secret: platform.clientSecret,
+      redirect_uris: [platform.redirectUri],
+      // Pinning: a token signed with any other algorithm, `none` included, is refused.
+      id_token_signed_response_alg: platform.signingAlg,
+      userinfo_signed_response_alg: platform.signingAlg,
+      [client.clockTolerance]: options.clockToleranceSeconds,
+    };
+    if (platform.postLogoutRedirectUri) metadata.post_logout_redirect_uris = [platform.postLogoutRedirectUri];
+    if (platform.encryptionAlg) {
+      metadata.id_token_encrypted_response_alg = platform.encryptionAlg;
+      metadata.id_token_encrypted_response_enc = 'A256GCM';
+      metadata.userinfo_encrypted_response_alg = platform.encryptionAlg;
+      metadata.userinfo_encrypted_response_enc = 'A256GCM';
+    }
+    return metadata;
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InternalSignInError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
+import { KeyService } from '../keys/key.service.js';
+import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
+import { PlatformClient } from './platform-client.js';
+
+/** The configured platforms' clients, one per platform for the life of the process. */
+@Injectable()
+export class PlatformRegistry implements OnApplicationBootstrap {
+  private readonly clients = new Map<PlatformId, PlatformClient>();
+
+  constructor(@Inject(FRANCECONNECT_OPTIONS) options: ResolvedFranceConnectOptions, keys: KeyService) {
+    const logger = new Logger('FranceConnect');
+    for (const platform of Object.values(options.platforms)) {
+      this.clients.set(platform.id, new PlatformClient(platform, options, keys, logger));
+    }
+  }
+
+  /** Starts discovery in the background so the first sign-in does not wait for it; failures are retried later. */
+  onApplicationBootstrap(): void {
+    for (const platformClient of this.clients.values()) {
+      platformClient.configuration().catch(() => undefined);
+    }
+  }
+
+  /** The platforms this module was configured with. */
+  get platforms(): PlatformId[] {
+    return [...this.clients.keys()];
+  }
+
+  /** The discovery state of each configured platform, for health checks. */
+  status(): Partial<Record<PlatformId, { ready: boolean }>> {
+    return Object.fromEntries([...this.clients].map(([id, platformClient]) => [id, { ready: platformClient.ready }]));
+  }
+
+  /**
+   * @throws {InternalSignInError} when the platform is not configured but a route uses it.
+   */
+  get(platformId: PlatformId): PlatformClient {
+    const platformClient = this.clients.get(platformId);
+    if (!platformClient) {
+      throw new InternalSignInError(
+        `The ${platformId === 'fcp' ? 'franceConnectPlus' : 'franceConnect'} options are not set, but a route uses this platform`,
+        { platform: platformId },
+      );
+    }
+    return platformClient;
+  }
+}

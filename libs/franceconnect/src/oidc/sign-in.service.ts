@@ -1,0 +1,190 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Request } from 'express';
+import type { EidasLevel } from '../acr/eidas.js';
+import {
+  CallbackError,
+  StateMismatchError,
+  TransactionExpiredError,
+  type FranceConnectError,
+  type PlatformId,
+} from '../errors/franceconnect.errors.js';
+import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
+import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/resolve-options.js';
+import { sessionState, storeSignedIn, type FcIdentity, type SignInTransaction } from '../session/session-state.js';
+import { FranceConnectStrategy, type FranceConnectAuthenticateOptions } from './franceconnect.strategy.js';
+import { toFranceConnectError } from './map-error.js';
+import { PlatformRegistry } from './platform-registry.js';
+import { verifySignIn } from './sign-in.verifier.js';
+
+/** What a sign-in step asks the guard to do next. */
+export type SignInOutcome =
+  | { readonly kind: 'redirect'; readonly url: string }
+  | { readonly kind: 'signed-in'; readonly identity: FcIdentity; readonly returnTo: string };
+
+/** Options of a sign-in started by a guard. */
+export interface StartSignInOptions {
+  /** Level to ask for; default the platform's configured `acrValues`. */
+  acr?: EidasLevel;
+  /** Same-site path to come back to; anything else is replaced by `defaultReturnTo`. */
+  returnTo?: string;
+}
+
+/**
+ * Runs sign-ins for the configured platforms: starts them (redirect to the platform) and completes them
+ * (callback), through each platform's Passport strategy. Guards call it; it owns no HTTP response.
+ */
+@Injectable()
+export class SignInService {
+  private readonly logger = new Logger('FranceConnect');
+  private readonly strategies = new Map<PlatformId, FranceConnectStrategy>();
+  /** The transaction a callback consumed, handed to the verify step of that same request. */
+  private readonly inFlight = new WeakMap<Request, SignInTransaction>();
+
+  constructor(
+    @Inject(FRANCECONNECT_OPTIONS) private readonly options: ResolvedFranceConnectOptions,
+    private readonly registry: PlatformRegistry,
+  ) {}
+
+  /** The platforms this module was configured with. */
+  get platforms(): PlatformId[] {
+    return this.registry.platforms;
+  }
+
+  /** Whether this request is a platform's answer (a callback) rather than the start of a sign-in. */
+  isCallback(req: Request): boolean {
+    const query = req.query ?? {};
+    return req.method !== 'GET' || 'code' in query || 'error' in query || 'response' in query;
+  }
+
+  /**
+   * Starts a sign-in: records a transaction in the session and returns the platform's authorization URL.
+   *
+   * @throws {ProviderUnavailableError} while the platform cannot be discovered.
+   */
+  async start(platformId: PlatformId, req: Request, options: StartSignInOptions = {}): Promise<SignInOutcome> {
+    const returnTo = isSameOriginPath(options.returnTo) ? options.returnTo : this.options.defaultReturnTo;
+    return this.run(platformId, req, { acr: options.acr, returnTo });
+  }
+
+  /**
+   * Completes a sign-in on the platform's callback: checks the transaction, then lets openid-client
+   * exchange the code and runs every check FranceConnect requires, then stores the identity in a
+   * regenerated session.
+   *
+   * @throws {FranceConnectError} for any failure, with the code of the check that failed.
+   */
+  async complete(platformId: PlatformId, req: Request): Promise<SignInOutcome> {
+    const state = sessionState(req);
+    const transaction = state.transactions?.[platformId];
+    // Consume the one-time transaction before anything else: whatever happens next, this callback can
+    // never be replayed.
+    if (state.transactions) delete state.transactions[platformId];
+    this.checkTransaction(platformId, req, transaction);
+    this.inFlight.set(req, transaction);
+    return this.run(platformId, req, {}, transaction);
+  }
+
+  private checkTransaction(platformId: PlatformId, req: Request, transaction: SignInTransaction | undefined): asserts transaction {
+    const received = typeof req.query.state === 'string' ? req.query.state : undefined;
+    if (!transaction) {
+      // Also drop openid-client's half of the transaction, so it cannot be used either.
+      delete (req.session as unknown as Record<string, unknown>)[`franceconnect:${platformId}`];
+      throw new StateMismatchError('No sign-in is in progress in this browser for this platform (missing, used or unknown state)', {
+        platform: platformId,
+      });
+    }
+    if (received !== transaction.state) {
+      delete (req.session as unknown as Record<string, unknown>)[`franceconnect:${platformId}`];
+      throw new StateMismatchError('The callback\'s state does not match the sign-in in progress', { platform: platformId });
+    }
+    if (Date.now() - transaction.createdAt > this.options.transactionTtlSeconds * 1000) {
+      delete (req.session as unknown as Record<string, unknown>)[`franceconnect:${platformId}`];
+      throw new TransactionExpiredError('The sign-in took too long; please start again', { platform: platformId });
+    }
+  }
+
+  private async run(
+    platformId: PlatformId,
+    req: Request,
+    authenticateOptions: { acr?: EidasLevel; returnTo?: string },
+    transaction?: SignInTransaction,
+  ): Promise<SignInOutcome> {
+    const strategy = await this.strategy(platformId);
+    const result = await new Promise<StrategyResult>((resolve) => {
+      // The same calling convention as passport.authenticate(): a per-request object whose prototype is
+      // the strategy, with the five completion actions attached. No HTTP response is written here.
+      const attempt = Object.create(strategy) as FranceConnectStrategy & PassportActions;
+      attempt.redirect = (url) => resolve({ kind: 'redirect', url });
+      attempt.success = (user) => resolve({ kind: 'success', user: user as VerifiedUser });
+      attempt.fail = (info) => resolve({ kind: 'fail', info });
+      attempt.error = (error) => resolve({ kind: 'error', error });
+      attempt.pass = () => resolve({ kind: 'error', error: new Error('strategy passed') });
+      attempt.authenticate(req, authenticateOptions as FranceConnectAuthenticateOptions);
+    });
+    switch (result.kind) {
+      case 'redirect':
+        return { kind: 'redirect', url: result.url };
+      case 'success': {
+        const { identity, accessToken } = result.user;
+        await storeSignedIn(req, identity, accessToken);
+        this.logger.log(`sign-in completed platform=${platformId} acr=${identity.acr}`);
+        return { kind: 'signed-in', identity, returnTo: transaction?.returnTo ?? this.options.defaultReturnTo };
+      }
+      case 'fail':
+        throw this.failure(platformId, result.info);
+      case 'error':
+        throw toFranceConnectError(result.error, platformId);
+    }
+  }
+
+  /** openid-client's strategy "fails" on a missing transaction and on `access_denied`. */
+  private failure(platformId: PlatformId, info: unknown): FranceConnectError {
+    const details = (info ?? {}) as { error?: unknown; error_description?: unknown };
+    if (typeof details.error === 'string') {
+      const description = typeof details.error_description === 'string' ? details.error_description : undefined;
+      return new CallbackError(details.error, description, { platform: platformId });
+    }
+    return new StateMismatchError('The sign-in transaction could not be verified', { platform: platformId });
+  }
+
+  private async strategy(platformId: PlatformId): Promise<FranceConnectStrategy> {
+    const platformClient = this.registry.get(platformId);
+    const config = await platformClient.configuration();
+    let strategy = this.strategies.get(platformId);
+    if (!strategy) {
+      const platform = platformClient.platform;
+      strategy = new FranceConnectStrategy(config, platform, (req, tokens, done) => {
+        const transaction = this.inFlight.get(req);
+        if (!transaction) {
+          done(new StateMismatchError('The sign-in transaction could not be verified', { platform: platform.id }));
+          return;
+        }
+        verifySignIn(platform, config, tokens, transaction).then(
+          (verified) => done(null, verified),
+          (error: unknown) => done(error),
+        );
+      });
+      this.strategies.set(platformId, strategy);
+    }
+    return strategy;
+  }
+}
+
+interface VerifiedUser {
+  identity: FcIdentity;
+  accessToken: string;
+}
+
+type StrategyResult =
+  | { kind: 'redirect'; url: string }
+  | { kind: 'success'; user: VerifiedUser }
+  | { kind: 'fail'; info: unknown }
+  | { kind: 'error'; error: unknown };
+
+interface PassportActions {
+  redirect(url: string, status?: number): void;
+  success(user: unknown, info?: unknown): void;
+  fail(info?: unknown, status?: number): void;
+  error(error: unknown): void;
+  pass(): void;
+}

@@ -1,0 +1,75 @@
+import * as client from 'openid-client';
+import { assertAcrSatisfies } from '../acr/eidas.js';
+import { EncryptionRequiredError, IdTokenError, UserInfoError } from '../errors/franceconnect.errors.js';
+import type { ResolvedPlatform } from '../options/resolve-options.js';
+import type { FcIdentity, SignInTransaction } from '../session/session-state.js';
+import { isNetworkFailure, toFranceConnectError } from './map-error.js';
+
+type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+
+/** A verified sign-in: the identity to keep, and the access token kept server-side for revocation. */
+export interface VerifiedSignIn {
+  readonly identity: FcIdentity;
+  readonly accessToken: string;
+}
+
+/**
+ * The checks FranceConnect requires on top of what openid-client already did on the token response
+ * (signature with the pinned algorithm, `iss`, `aud`, `exp`, `iat`, `nonce`):
+ * - on FranceConnect+, the ID token and userinfo must have been encrypted: openid-client decrypts a JWE
+ *   when one comes, but would accept a plain signed token just as well;
+ * - the returned `acr` must be at least the level this transaction asked for;
+ * - userinfo must be a signed JWT (pinned by `userinfo_signed_response_alg`) about the same `sub`.
+ *
+ * @throws {FranceConnectError} naming the check that failed.
+ */
+export async function verifySignIn(
+  platform: ResolvedPlatform,
+  config: client.Configuration,
+  tokens: Tokens,
+  transaction: SignInTransaction,
+): Promise<VerifiedSignIn> {
+  const claims = tokens.claims();
+  if (!claims) {
+    throw new IdTokenError('The token response carries no ID token', { platform: platform.id });
+  }
+  let idToken = tokens.id_token as string;
+  if (platform.encryptionAlg) {
+    const decrypted = client.getDecryptedResponses(tokens) as client.DecryptedAuthorizationCodeResponses | undefined;
+    const inner = decrypted?.id_token?.token_endpoint;
+    if (!inner) {
+      throw new EncryptionRequiredError('FranceConnect+ sent an ID token that was not encrypted', { platform: platform.id });
+    }
+    // The platform expects the signed inner token, not the JWE, as `id_token_hint` at logout.
+    idToken = inner;
+  }
+  const acr = assertAcrSatisfies(claims.acr, transaction.acr, platform.id);
+
+  let userinfo: client.UserInfoResponse;
+  try {
+    // openid-client checks that userinfo's `sub` equals the ID token's.
+    userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+  } catch (error) {
+    if (isNetworkFailure(error)) throw toFranceConnectError(error, platform.id);
+    const reason = error instanceof Error ? error.message.slice(0, 200) : 'invalid answer';
+    throw new UserInfoError(`The platform's userinfo answer failed a check: ${reason}`, { platform: platform.id, cause: error });
+  }
+  if (platform.encryptionAlg && client.getDecryptedResponses(userinfo) === undefined) {
+    throw new EncryptionRequiredError('FranceConnect+ sent a userinfo answer that was not encrypted', { platform: platform.id });
+  }
+
+  const { sub, ...userClaims } = userinfo;
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((value): value is string => typeof value === 'string') : [];
+  return {
+    identity: {
+      platform: platform.id,
+      sub,
+      acr,
+      amr,
+      claims: userClaims,
+      idToken,
+      signedInAt: Date.now(),
+    },
+    accessToken: tokens.access_token,
+  };
+}

@@ -1,0 +1,84 @@
+import type { EidasLevel } from '../acr/eidas.js';
+import type { EncryptionAlg, KeySource } from '../keys/index.js';
+
+/** Signature algorithms a platform may be registered with. FranceConnect+ signs with ES256 only. */
+export type SigningAlg = 'ES256' | 'RS256';
+
+/** Registration of the service with one platform. */
+export interface PlatformOptions {
+  /** Issuer URL, including `/api/v2` (see `FRANCECONNECT_PLUS_ISSUERS` / `FRANCECONNECT_ISSUERS`). */
+  issuer: string;
+  /** Client id given by FranceConnect at registration. */
+  clientId: string;
+  /** Client secret given by FranceConnect at registration (sent with `client_secret_post`). */
+  clientSecret: string;
+  /** Absolute callback URL registered with the platform, e.g. `https://service.fr/auth/fcp/callback`. */
+  redirectUri: string;
+  /** Absolute URL registered for the return from logout. Optional until logout is used. */
+  postLogoutRedirectUri?: string;
+  /**
+   * Scopes to ask for. Default: `openid` and the pivot identity (`given_name family_name birthdate gender
+   * birthplace birthcountry`) plus `email` and `preferred_username`.
+   */
+  scopes?: readonly string[];
+  /** Level asked for when a route does not ask for more. Default: `eidas1` on FranceConnect, `eidas2` on FranceConnect+. */
+  acrValues?: EidasLevel;
+  /** Algorithm the ID token and userinfo are signed with, as registered. Default `ES256`. */
+  signingAlg?: SigningAlg;
+}
+
+/** Registration with FranceConnect+, which also encrypts its answers to the service's public key. */
+export interface PlusPlatformOptions extends PlatformOptions {
+  /** Key-management algorithm registered for the encryption of the ID token and userinfo. Default `RSA-OAEP-256`. */
+  encryptionAlg?: EncryptionAlg;
+}
+
+/** Where the service provider's private keys come from. */
+export type KeysOptions =
+  | { /** A private JWKS object or its JSON text. */ jwks: object | string }
+  | { /** Path of a private JWKS JSON file. */ file: string }
+  | { /** Name of an environment variable holding the private JWKS JSON. */ env: string }
+  | { /** A pluggable source (vault, HSM gateway…). */ source: KeySource }
+  | {
+      /**
+       * Development only: load the file, or generate a key set into it when missing. Refused in
+       * production.
+       */
+      generate: { file: string };
+    };
+
+/** Options of {@link FranceConnectPlusModule}. */
+export interface FranceConnectModuleOptions {
+  /** FranceConnect+ registration. Leave out to offer FranceConnect only. */
+  franceConnectPlus?: PlusPlatformOptions;
+  /** FranceConnect registration. Leave out to offer FranceConnect+ only. */
+  franceConnect?: PlatformOptions;
+  /**
+   * The service provider's private keys. Default: in development, `{ generate: { file: '.data/sp-keys.json' } }`;
+   * in production there is no default and start-up fails without keys.
+   */
+  keys?: KeysOptions;
+  /** Route that publishes the public JWKS FranceConnect+ encrypts to. Default `/.well-known/jwks.json`. */
+  jwksPath?: string;
+  /** Allow `http://` issuers and callbacks, for the local emulator and tests only. Default `false`. */
+  allowInsecureHttp?: boolean;
+  /** Whether this is a production deployment. Default: `process.env.NODE_ENV === 'production'`. */
+  production?: boolean;
+  /** Timeout of each call to a platform, in milliseconds. Default `5000`. */
+  httpTimeoutMs?: number;
+  /** Clock tolerance when checking token times, in seconds. Default `5` (tokens live 60 s). */
+  clockToleranceSeconds?: number;
+  /** How long a started sign-in may take before its callback is refused, in seconds. Default `600`. */
+  transactionTtlSeconds?: number;
+  /** Where the browser goes after a sign-in that did not ask for a page. Default `/`. */
+  defaultReturnTo?: string;
+  /**
+   * Require the platform to send back the logout `state`. Default `true`. Some deployments have been seen
+   * to drop it: turn this off only for those, the local session is closed either way.
+   */
+  logoutStateRequired?: boolean;
+  /** Where the browser lands after logout. Default `/`. */
+  afterLogoutPath?: string;
+  /** Minimum delay between two discovery attempts while a platform is unreachable, in milliseconds. Default `1000`. */
+  discoveryRetryMs?: number;
+}

@@ -1,0 +1,295 @@
+import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
+import { FranceConnectConfigurationError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
+import type {
+  FranceConnectModuleOptions,
+  KeysOptions,
+  PlatformOptions,
+  PlusPlatformOptions,
+  SigningAlg,
+} from './franceconnect-options.interface.js';
+
+/** Pivot identity plus the two other claims FranceConnect offers every service. */
+export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
+  'openid',
+  'given_name',
+  'family_name',
+  'birthdate',
+  'gender',
+  'birthplace',
+  'birthcountry',
+  'email',
+  'preferred_username',
+]);
+
+/** Development key file used when no keys are configured outside production. */
+export const DEFAULT_DEV_KEYS_FILE = '.data/sp-keys.json';
+
+/** One platform's registration, validated and completed with defaults. */
+export interface ResolvedPlatform {
+  readonly id: PlatformId;
+  /** Name of the Passport strategy: `franceconnect` or `franceconnect-plus`. */
+  readonly strategyName: string;
+  /** Human name used in messages and pages. */
+  readonly label: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  readonly postLogoutRedirectUri?: string;
+  readonly scope: string;
+  readonly acrValues: EidasLevel;
+  readonly signingAlg: SigningAlg;
+  /** Set on FranceConnect+ only: answers must be encrypted with this key-management algorithm. */
+  readonly encryptionAlg?: EncryptionAlg;
+}
+
+/** The module options once validated, completed with defaults and frozen. Injected as `FRANCECONNECT_OPTIONS`. */
+export interface ResolvedFranceConnectOptions {
+  readonly platforms: Readonly<Partial<Record<PlatformId, ResolvedPlatform>>>;
+  readonly keys?: KeysOptions;
+  readonly jwksPath: string;
+  readonly allowInsecureHttp: boolean;
+  readonly production: boolean;
+  readonly httpTimeoutMs: number;
+  readonly clockToleranceSeconds: number;
+  readonly transactionTtlSeconds: number;
+  readonly defaultReturnTo: string;
+  readonly discoveryRetryMs: number;
+  readonly logoutStateRequired: boolean;
+  readonly afterLogoutPath: string;
+}
+
+const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = { fc: 'FranceConnect', fcp: 'FranceConnect+' };
+const STRATEGY_NAMES: Readonly<Record<PlatformId, string>> = { fc: 'franceconnect', fcp: 'franceconnect-plus' };
+const OPTION_KEYS: Readonly<Record<PlatformId, string>> = { fc: 'franceConnect', fcp: 'franceConnectPlus' };
+
+/**
+ * Validates the raw module options once, at start-up, and returns them completed and frozen.
+ *
+ * @throws {FranceConnectConfigurationError} listing every problem found, each with how to fix it.
+ */
+export function resolveFranceConnectOptions(
+  raw: FranceConnectModuleOptions | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedFranceConnectOptions {
+  const problems: string[] = [];
+  const options: FranceConnectModuleOptions = raw ?? {};
+  const production = options.production ?? env.NODE_ENV === 'production';
+  const allowInsecureHttp = options.allowInsecureHttp === true;
+  if (allowInsecureHttp && production) {
+    problems.push('allowInsecureHttp is set in production: remove it, FranceConnect is only reached over https.');
+  }
+
+  const platforms: Partial<Record<PlatformId, ResolvedPlatform>> = {};
+  if (options.franceConnect !== undefined) {
+    platforms.fc = resolvePlatform('fc', options.franceConnect, allowInsecureHttp, problems);
+  }
+  if (options.franceConnectPlus !== undefined) {
+    platforms.fcp = resolvePlatform('fcp', options.franceConnectPlus, allowInsecureHttp, problems);
+  }
+  if (!platforms.fc && !platforms.fcp) {
+    problems.push('No platform configured: set franceConnectPlus and/or franceConnect with the registration FranceConnect gave you.');
+  }
+  if (platforms.fc && platforms.fcp) {
+    // Each platform needs its own callback and issuer so that an answer of one can never be taken for
+    // an answer of the other (mix-up attack, RFC 9700 §4.4).
+    if (platforms.fc.redirectUri === platforms.fcp.redirectUri) {
+      problems.push('franceConnect.redirectUri and franceConnectPlus.redirectUri are the same URL: give each platform its own callback.');
+    }
+    if (platforms.fc.issuer === platforms.fcp.issuer) {
+      problems.push('franceConnect.issuer and franceConnectPlus.issuer are the same: they are two different platforms.');
+    }
+  }
+
+  const keys = resolveKeys(options.keys, production, Boolean(options.franceConnectPlus), problems);
+  const jwksPath = options.jwksPath ?? '/.well-known/jwks.json';
+  if (!/^\/[\w\-./]*$/.test(jwksPath)) {
+    problems.push(`jwksPath "${jwksPath}" must be an absolute path such as "/.well-known/jwks.json".`);
+  }
+  const defaultReturnTo = options.defaultReturnTo ?? '/';
+  if (!isSameOriginPath(defaultReturnTo)) {
+    problems.push(`defaultReturnTo "${defaultReturnTo}" must be a path on this site starting with a single "/".`);
+  }
+
+  const afterLogoutPath = options.afterLogoutPath ?? '/';
+  if (!isSameOriginPath(afterLogoutPath)) {
+    problems.push(`afterLogoutPath "${afterLogoutPath}" must be a path on this site starting with a single "/".`);
+  }
+
+  const resolved: ResolvedFranceConnectOptions = {
+    platforms,
+    keys,
+    jwksPath,
+    allowInsecureHttp,
+    production,
+    httpTimeoutMs: positiveNumber('httpTimeoutMs', options.httpTimeoutMs, 5000, problems),
+    clockToleranceSeconds: positiveNumber('clockToleranceSeconds', options.clockToleranceSeconds, 5, problems, true),
+    transactionTtlSeconds: positiveNumber('transactionTtlSeconds', options.transactionTtlSeconds, 600, problems),
+    defaultReturnTo,
+    discoveryRetryMs: positiveNumber('discoveryRetryMs', options.discoveryRetryMs, 1000, problems, true),
+    logoutStateRequired: options.logoutStateRequired !== false,
+    afterLogoutPath,
+  };
+  if (problems.length > 0) {
+    throw new FranceConnectConfigurationError(problems);
+  }
+  return deepFreeze(resolved);
+}
+
+function resolvePlatform(
+  id: PlatformId,
+  raw: PlatformOptions | PlusPlatformOptions,
+  allowInsecureHttp: boolean,
+  problems: string[],
+): ResolvedPlatform {
+  const at = OPTION_KEYS[id];
+  if (typeof raw !== 'object' || raw === null) {
+    problems.push(`${at} must be an object with issuer, clientId, clientSecret and redirectUri.`);
+    return undefined as unknown as ResolvedPlatform;
+  }
+  const issuer = checkUrl(`${at}.issuer`, raw.issuer, allowInsecureHttp, problems, 'e.g. FRANCECONNECT_PLUS_ISSUERS.integration')?.replace(/\/+$/, '');
+  checkString(`${at}.clientId`, raw.clientId, problems, 'the client id FranceConnect gave you at registration');
+  checkString(`${at}.clientSecret`, raw.clientSecret, problems, 'the client secret FranceConnect gave you at registration');
+  checkUrl(`${at}.redirectUri`, raw.redirectUri, allowInsecureHttp, problems, 'the callback URL registered with the platform');
+  if (raw.postLogoutRedirectUri !== undefined) {
+    checkUrl(`${at}.postLogoutRedirectUri`, raw.postLogoutRedirectUri, allowInsecureHttp, problems, 'the logout return URL registered with the platform');
+  }
+
+  const scopes = raw.scopes ?? DEFAULT_SCOPES;
+  if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope !== 'string' || !/^[\w-]+$/.test(scope))) {
+    problems.push(`${at}.scopes must be a list of scope names such as ["openid", "given_name"].`);
+  } else if (!scopes.includes('openid')) {
+    problems.push(`${at}.scopes must include "openid".`);
+  }
+
+  const accepted = PLATFORM_LEVELS[id];
+  const acrValues = raw.acrValues ?? accepted[0];
+  if (!accepted.includes(acrValues)) {
+    const known = EIDAS_LEVELS.includes(acrValues) ? '' : ' (not an eIDAS level)';
+    problems.push(`${at}.acrValues "${String(acrValues)}"${known} is not accepted by ${PLATFORM_LABELS[id]}: use ${accepted.map((level) => `"${level}"`).join(' or ')}.`);
+  }
+
+  const signingAlg = raw.signingAlg ?? 'ES256';
+  const signingAlgs: readonly SigningAlg[] = id === 'fcp' ? ['ES256'] : ['ES256', 'RS256'];
+  if (!signingAlgs.includes(signingAlg)) {
+    problems.push(`${at}.signingAlg "${String(signingAlg)}" is not used by ${PLATFORM_LABELS[id]}: use ${signingAlgs.map((alg) => `"${alg}"`).join(' or ')}.`);
+  }
+
+  let encryptionAlg: EncryptionAlg | undefined;
+  if (id === 'fcp') {
+    encryptionAlg = (raw as PlusPlatformOptions).encryptionAlg ?? 'RSA-OAEP-256';
+    if (!ENCRYPTION_ALGS.includes(encryptionAlg)) {
+      problems.push(`${at}.encryptionAlg "${String(encryptionAlg)}" is not accepted by FranceConnect+: use ${ENCRYPTION_ALGS.map((alg) => `"${alg}"`).join(', ')}.`);
+    }
+  } else if ((raw as PlusPlatformOptions).encryptionAlg !== undefined) {
+    problems.push(`${at}.encryptionAlg is set but FranceConnect does not encrypt its answers: remove it.`);
+  }
+
+  return {
+    id,
+    strategyName: STRATEGY_NAMES[id],
+    label: PLATFORM_LABELS[id],
+    issuer: issuer ?? '',
+    clientId: raw.clientId,
+    clientSecret: raw.clientSecret,
+    redirectUri: raw.redirectUri,
+    postLogoutRedirectUri: raw.postLogoutRedirectUri,
+    scope: Array.isArray(scopes) ? scopes.join(' ') : 'openid',
+    acrValues,
+    signingAlg,
+    encryptionAlg,
+  };
+}
+
+function resolveKeys(
+  keys: KeysOptions | undefined,
+  production: boolean,
+  needsKeys: boolean,
+  problems: string[],
+): KeysOptions | undefined {
+  if (keys === undefined) {
+    if (!needsKeys) return undefined;
+    if (production) {
+      problems.push(
+        'keys is required in production for FranceConnect+: generate a key set once (`keys generate`) and pass keys: { file } or { env }.',
+      );
+      return undefined;
+    }
+    return { generate: { file: DEFAULT_DEV_KEYS_FILE } };
+  }
+  const kinds = ['jwks', 'file', 'env', 'source', 'generate'].filter((kind) => typeof keys === 'object' && keys !== null && kind in keys);
+  if (kinds.length !== 1) {
+    problems.push('keys must have exactly one of jwks, file, env, source or generate.');
+    return undefined;
+  }
+  if ('generate' in keys && production) {
+    problems.push('keys.generate is for development only: in production pass keys: { file } or { env } with a key set generated once.');
+  }
+  return keys;
+}
+
+function checkString(at: string, value: unknown, problems: string[], what: string): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    problems.push(`${at} is missing: set it to ${what}.`);
+  }
+}
+
+function checkUrl(at: string, value: unknown, allowInsecureHttp: boolean, problems: string[], what: string): string | undefined {
+  if (typeof value !== 'string' || value === '') {
+    problems.push(`${at} is missing: set it to ${what}.`);
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${at} "${value}" is not an absolute URL: set it to ${what}.`);
+    return undefined;
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp) {
+    problems.push(`${at} "${value}" uses http: use https, or set allowInsecureHttp for the local emulator and tests.`);
+  } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.push(`${at} "${value}" must be an https URL.`);
+  }
+  if (url.hash !== '') {
+    problems.push(`${at} "${value}" must not contain a fragment.`);
+  }
+  return value;
+}
+
+function positiveNumber(at: string, value: number | undefined, fallback: number, problems: string[], zeroAllowed = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0)) {
+    problems.push(`${at} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number (default ${fallback}).`);
+    return fallback;
+  }
+  return value;
+}
+
+/**
+ * Whether a value is a path on this site: one leading `/`, not `//` (another host) nor `/\` (which some
+ * browsers read as `//`), and no scheme. Used for every return path so sign-in can never be an open redirect.
+ */
+export function isSameOriginPath(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= 2048 &&
+    value.startsWith('/') &&
+    !value.startsWith('//') &&
+    !value.startsWith('/\\') &&
+    // eslint-disable-next-line no-control-regex
+    !/[\u0000-\u001f\u007f]/.test(value)
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) {
+      // A pluggable key source is the application's object: it is not ours to freeze.
+      if (inner && typeof inner === 'object' && !('load' in inner)) deepFreeze(inner);
+    }
+  }
+  return value;
+}

@@ -1,0 +1,105 @@
+import type { Request } from 'express';
+import type { Session } from 'express-session';
+import type { EidasLevel } from '../acr/eidas.js';
+import type { PlatformId } from '../errors/franceconnect.errors.js';
+
+/** A person signed in through one platform, as kept in the session and returned by `@FcUser()`. */
+export interface FcIdentity {
+  /** `fc` (FranceConnect) or `fcp` (FranceConnect+). */
+  readonly platform: PlatformId;
+  /** The platform's pairwise subject identifier for this person and this service. */
+  readonly sub: string;
+  /** The eIDAS level the platform returned, checked against the level that was asked for. */
+  readonly acr: EidasLevel;
+  /** Authentication methods, when the platform returned them (e.g. `pwd`, `mfa`, `eidas`). */
+  readonly amr: readonly string[];
+  /** Userinfo claims: the pivot identity (`given_name`, `family_name`, `birthdate`, …) and the other scopes. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** The signed ID token (the inner JWS on FranceConnect+), needed as `id_token_hint` at logout. */
+  readonly idToken: string;
+  /** When the sign-in completed, in milliseconds since the epoch. */
+  readonly signedInAt: number;
+}
+
+/** One sign-in in progress, bound to the browser session, consumed by its callback. */
+export interface SignInTransaction {
+  readonly state: string;
+  readonly acr: EidasLevel;
+  /** Same-site path to go back to once signed in. */
+  readonly returnTo: string;
+  readonly createdAt: number;
+}
+
+/** What the library keeps in `req.session.franceconnect`. */
+export interface FranceConnectSessionState {
+  identities?: Partial<Record<PlatformId, FcIdentity>>;
+  /** The platform of the most recent sign-in. */
+  current?: PlatformId;
+  transactions?: Partial<Record<PlatformId, SignInTransaction>>;
+  /** Access tokens kept server-side, for revocation at logout; never returned to the browser. */
+  accessTokens?: Partial<Record<PlatformId, string>>;
+  /** A logout in progress at the platforms: the `state` sent and the platforms still to visit. */
+  logout?: LogoutTransaction;
+}
+
+/** A logout in progress, one platform at a time. */
+export interface LogoutTransaction {
+  readonly state: string;
+  readonly platform: PlatformId;
+  readonly createdAt: number;
+  readonly remaining: readonly { readonly platform: PlatformId; readonly idToken: string }[];
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    franceconnect?: FranceConnectSessionState;
+  }
+}
+
+/**
+ * @throws {Error} when no session middleware runs before the guard: the library needs server-side sessions.
+ */
+export function sessionState(req: Request): FranceConnectSessionState {
+  const session: Session | undefined = req.session;
+  if (!session) {
+    throw new Error('FranceConnect sign-in needs a session: install express-session (or the Redis store) before the routes.');
+  }
+  req.session.franceconnect ??= {};
+  return req.session.franceconnect;
+}
+
+/** Every identity the session holds, by platform. */
+export function sessionIdentities(req: Request): Partial<Record<PlatformId, FcIdentity>> {
+  return req.session?.franceconnect?.identities ?? {};
+}
+
+/** The identity of the most recent sign-in, if any. */
+export function currentIdentity(req: Request): FcIdentity | undefined {
+  const state = req.session?.franceconnect;
+  return state?.current ? state.identities?.[state.current] : undefined;
+}
+
+/**
+ * Stores a completed sign-in. The session id is regenerated first, so an id fixed by an attacker before
+ * sign-in is worthless after it; what the session already held for the other platform is carried over.
+ */
+export async function storeSignedIn(req: Request, identity: FcIdentity, accessToken: string | undefined): Promise<void> {
+  const previous = sessionState(req);
+  // Everything else the session holds (a sign-in in progress on the other platform in another tab, the
+  // application's own data) survives the new id.
+  const carried = Object.fromEntries(Object.entries(req.session).filter(([key]) => key !== 'cookie' && key !== 'franceconnect'));
+  await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+  Object.assign(req.session, carried);
+  req.session.franceconnect = {
+    ...previous,
+    identities: { ...previous.identities, [identity.platform]: identity },
+    current: identity.platform,
+    accessTokens: { ...previous.accessTokens, [identity.platform]: accessToken },
+  };
+  await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
+/** Replaces the session with a new, empty one (new id), as at logout. */
+export async function resetSession(req: Request): Promise<void> {
+  await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+}
