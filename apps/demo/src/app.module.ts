@@ -1,0 +1,45 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { FranceConnectPlusModule, type FranceConnectModuleOptions } from '../../../libs/franceconnect/src/index.js';
+import { AuthController } from './auth.controller.js';
+import type { DemoConfig } from './demo.config.js';
+import { HomeController } from './home.controller.js';
+import { ProtectedController } from './protected.controller.js';
+
+/** The library's options, as a service would write them, from the sample app's configuration. */
+export function franceConnectOptions(config: DemoConfig): FranceConnectModuleOptions {
+  return {
+    franceConnectPlus: {
+      issuer: config.fcp.issuer,
+      clientId: config.fcp.clientId,
+      clientSecret: config.fcp.clientSecret,
+      redirectUri: `${config.appUrl}/auth/fcp/callback`,
+      postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
+      encryptionAlg: config.fcp.encryptionAlg,
+      acrValues: config.fcp.acrValues,
+    },
+    franceConnect: {
+      issuer: config.fc.issuer,
+      clientId: config.fc.clientId,
+      clientSecret: config.fc.clientSecret,
+      redirectUri: `${config.appUrl}/auth/fc/callback`,
+      postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
+      signingAlg: config.fc.signingAlg,
+    },
+    // Without SP_KEYS_FILE, a development key set is generated once into .data/ (refused in production).
+    keys: config.keysFile ? { file: config.keysFile } : undefined,
+    allowInsecureHttp: config.allowInsecureHttp,
+    production: config.production,
+  };
+}
+
+/** Root module of the sample app. */
+@Module({})
+export class AppModule {
+  static forConfig(config: DemoConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [FranceConnectPlusModule.forRoot(franceConnectOptions(config))],
+      controllers: [HomeController, AuthController, ProtectedController],
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ENCRYPTION_ALGS,
+  FRANCECONNECT_ISSUERS,
+  FRANCECONNECT_PLUS_ISSUERS,
+  type EidasLevel,
+  type EncryptionAlg,
+  type SigningAlg,
+} from '../../../libs/franceconnect/src/index.js';
+
+/** The sample app's settings, read from environment variables (see apps/demo/README.md). */
+export interface DemoConfig {
+  readonly port: number;
+  readonly appUrl: string;
+  readonly fcp: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly encryptionAlg: EncryptionAlg;
+    readonly acrValues: EidasLevel;
+  };
+  readonly fc: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly signingAlg: SigningAlg;
+  };
+  readonly keysFile?: string;
+  readonly allowInsecureHttp: boolean;
+  readonly sessionSecret: string;
+  readonly production: boolean;
+}
+
+/** Defaults point at the local emulator and its default client registration. */
+export const DEMO_DEFAULTS = Object.freeze({
+  port: 3000,
+  fcpClientId: 'demo-fcp',
+  fcpClientSecret: 'demo-fcp-client-secret-not-for-production',
+  fcClientId: 'demo-fc',
+  fcClientSecret: 'demo-fc-client-secret-not-for-production',
+});
+
+/**
+ * Reads the sample app's configuration from the environment.
+ *
+ * @throws {Error} listing every variable with a bad value.
+ */
+export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  const problems: string[] = [];
+  const port = Number(env.PORT ?? DEMO_DEFAULTS.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT "${env.PORT}" must be a port number.`);
+  const appUrl = (env.APP_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const encryptionAlg = (env.FCP_ENCRYPTION_ALG ?? 'RSA-OAEP-256') as EncryptionAlg;
+  if (!ENCRYPTION_ALGS.includes(encryptionAlg)) problems.push(`FCP_ENCRYPTION_ALG must be one of ${ENCRYPTION_ALGS.join(', ')}.`);
+  const signingAlg = (env.FC_SIGNING_ALG ?? 'ES256') as SigningAlg;
+  if (signingAlg !== 'ES256' && signingAlg !== 'RS256') problems.push('FC_SIGNING_ALG must be ES256 or RS256.');
+  const production = env.NODE_ENV === 'production';
+  const issuer = env.FCP_ISSUER ?? FRANCECONNECT_PLUS_ISSUERS.emulator;
+  const fcIssuer = env.FC_ISSUER ?? FRANCECONNECT_ISSUERS.emulator;
+  const allowInsecureHttp =
+    env.ALLOW_INSECURE_HTTP !== undefined
+      ? env.ALLOW_INSECURE_HTTP === 'true'
+      : !production && (issuer.startsWith('http://') || fcIssuer.startsWith('http://') || appUrl.startsWith('http://'));
+  let sessionSecret = env.SESSION_SECRET;
+  if (!sessionSecret) {
+    if (production) problems.push('SESSION_SECRET is required in production: set a random string of at least 32 characters.');
+    sessionSecret = randomBytes(32).toString('hex');
+  }
+  if (problems.length > 0) throw new Error(`Invalid sample app configuration:\n  - ${problems.join('\n  - ')}`);
+  return {
+    port,
+    appUrl,
+    fcp: {
+      issuer,
+      clientId: env.FCP_CLIENT_ID ?? DEMO_DEFAULTS.fcpClientId,
+      clientSecret: env.FCP_CLIENT_SECRET ?? DEMO_DEFAULTS.fcpClientSecret,
+      encryptionAlg,
+      acrValues: (env.FCP_ACR_VALUES ?? 'eidas2') as EidasLevel,
+    },
+    fc: {
+      issuer: fcIssuer,
+      clientId: env.FC_CLIENT_ID ?? DEMO_DEFAULTS.fcClientId,
+      clientSecret: env.FC_CLIENT_SECRET ?? DEMO_DEFAULTS.fcClientSecret,
+      signingAlg,
+    },
+    keysFile: env.SP_KEYS_FILE,
+    allowInsecureHttp,
+    sessionSecret,
+    production,
+  };
+}

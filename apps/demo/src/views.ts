@@ -1,0 +1,83 @@
+import type { FcIdentity } from '../../../libs/franceconnect/src/index.js';
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/**
+ * A FranceConnect or FranceConnect+ button, following FranceConnect's published markup: a button naming
+ * the platform, and the "Qu'est-ce que FranceConnect ?" link opening in a new window.
+ */
+export function franceConnectButton(platform: 'fc' | 'fcp'): string {
+  const plus = platform === 'fcp';
+  const name = plus ? 'FranceConnect+' : 'FranceConnect';
+  const about = plus ? 'https://franceconnect.gouv.fr/france-connect-plus' : 'https://franceconnect.gouv.fr/';
+  return `<div class="fr-connect-group">
+  <a class="fr-connect${plus ? ' fr-connect--plus' : ''}" href="/auth/${platform}/login">
+    <span class="fr-connect__login">S’identifier avec</span>
+    <span class="fr-connect__brand">FranceConnect</span>
+  </a>
+  <p><a href="${about}" target="_blank" rel="noopener" title="Qu’est-ce que ${name} ? - nouvelle fenêtre">Qu’est-ce que ${name} ?</a></p>
+</div>`;
+}
+
+const STYLE = `body{font-family:Marianne,Arial,sans-serif;max-width:48rem;margin:3rem auto;padding:0 1rem;color:#161616;line-height:1.5}
+.fr-connect{display:inline-flex;flex-direction:column;background:#000091;color:#fff;padding:.75rem 1.5rem;text-decoration:none;border-radius:.25rem}
+.fr-connect__brand{font-weight:700;font-size:1.25rem}.fr-connect--plus .fr-connect__brand::after{content:"+"}
+.buttons{display:flex;gap:2rem;flex-wrap:wrap}dl{display:grid;grid-template-columns:max-content auto;gap:.25rem 1rem}dt{font-weight:700}
+button{background:#fff;color:#000091;border:1px solid #000091;padding:.5rem 1rem;font:inherit;cursor:pointer}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="fr">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main>
+${body}
+</main></body>
+</html>
+`;
+}
+
+function identityList(identity: FcIdentity): string {
+  return `<h2>${identity.platform === 'fcp' ? 'FranceConnect+' : 'FranceConnect'} (${escapeHtml(identity.acr)})</h2>
+<dl>
+${['given_name', 'family_name', 'birthdate', 'gender', 'birthplace', 'birthcountry', 'email']
+  .map((claim) => `<dt>${claim}</dt><dd>${escapeHtml(String(identity.claims[claim] ?? ''))}</dd>`)
+  .join('\n')}
+</dl>`;
+}
+
+const LOGOUT_FORM = `<form method="post" action="/auth/logout"><button type="submit">Se déconnecter</button></form>`;
+
+/** The home page: the sign-in buttons, and the signed-in identities. */
+export function renderHome(identities: readonly (FcIdentity | undefined)[]): string {
+  const signedIn = identities.filter((identity): identity is FcIdentity => identity !== undefined);
+  const body = signedIn.length
+    ? `<p>Vous êtes connecté.</p>
+${signedIn.map(identityList).join('\n')}
+<ul>
+<li><a href="/protected/eidas2">Démarche de niveau substantiel (eidas2)</a></li>
+<li><a href="/protected/eidas3">Démarche de niveau élevé (eidas3)</a></li>
+<li><a href="/me">Voir l’identité en JSON</a></li>
+</ul>
+${LOGOUT_FORM}`
+    : `<p>Identifiez-vous pour accéder à vos démarches.</p>
+<div class="buttons">
+${franceConnectButton('fc')}
+${franceConnectButton('fcp')}
+</div>`;
+  return page('Service de démonstration FranceConnect', `<h1>Service de démonstration</h1>\n${body}`);
+}
+
+/** A page that required an eIDAS level. */
+export function renderProtected(required: string, level: string, identity: FcIdentity): string {
+  return page(
+    `Démarche ${required}`,
+    `<h1>Démarche de niveau ${escapeHtml(required)}</h1>
+<p>Niveau de la session : <strong>${escapeHtml(level)}</strong></p>
+${identityList(identity)}
+<p><a href="/">Accueil</a></p>
+${LOGOUT_FORM}`,
+  );
+}
