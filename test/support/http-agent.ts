@@ -97,7 +97,7 @@ export class CookieJar {
     this.#cookies = this.#cookies.filter((cookie) => cookie.expiresAt === undefined || cookie.expiresAt > now);
     return this.#cookies
       .filter((cookie) => domainMatches(url.hostname, cookie) && pathMatches(url.pathname, cookie.path))
-      .sort((a, b) => b.path.length - a.path.length);
+      .toSorted((a, b) => b.path.length - a.path.length);
   }
 
   /** The `Cookie` request header for `url`, or `undefined` when no cookie applies. */

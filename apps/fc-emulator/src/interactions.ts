@@ -44,6 +44,13 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
+function send(res: ServerResponse, status: number, html: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.setHeader('cache-control', 'no-store');
+  res.end(html);
+}
+
 /** Names of the claims asked for with the `claims` request parameter, in either container. */
 function requestedClaimNames(claimsParameter: unknown): string[] {
   if (typeof claimsParameter !== 'string') return [];
@@ -76,13 +83,6 @@ export function createInteractionRoutes(
   accountIdFor: (person: TestIdentity) => string,
 ): InteractionRoutes {
   const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/interaction/([\\w-]+)(?:/(login|abort))?$`);
-
-  function send(res: ServerResponse, status: number, html: string): void {
-    res.statusCode = status;
-    res.setHeader('content-type', 'text/html; charset=utf-8');
-    res.setHeader('cache-control', 'no-store');
-    res.end(html);
-  }
 
   async function details(req: IncomingMessage, res: ServerResponse, uid: string): Promise<Interaction> {
     let interaction: Interaction;

@@ -108,6 +108,6 @@ export function resolveRequestedAcr(platform: PlatformDefinition, acrValues: str
   const known = acrValues
     .split(' ')
     .filter((value): value is EidasLevel => isPlatformAcr(platform, value))
-    .sort((a, b) => (eidasLevel(a) ?? 0) - (eidasLevel(b) ?? 0));
+    .toSorted((a, b) => (eidasLevel(a) ?? 0) - (eidasLevel(b) ?? 0));
   return known[0];
 }

@@ -59,6 +59,18 @@ function promptRule(): Validator {
   };
 }
 
+/**
+ * FranceConnect answers on the query string only. oidc-provider also offers `form_post` and `fragment`;
+ * refuse them, and answer the refusal itself on the query string.
+ */
+function responseModeRule(): Validator {
+  return (ctx, value) => {
+    if (value === undefined || value === 'query') return;
+    (ctx.oidc.params as Record<string, unknown>).response_mode = undefined;
+    throw new errors.InvalidRequest(`response_mode "${value}" is not supported; omit it or use query`);
+  };
+}
+
 /** The `extraParams` configuration: validators for standard parameters, run in this order. */
 export function requestRules(platform: PlatformDefinition): NonNullable<Configuration['extraParams']> {
   return {
@@ -66,6 +78,7 @@ export function requestRules(platform: PlatformDefinition): NonNullable<Configur
     state: requireRandomValue('state'),
     nonce: requireRandomValue('nonce'),
     prompt: promptRule(),
+    response_mode: responseModeRule(),
   };
 }
 

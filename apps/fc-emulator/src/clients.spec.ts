@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { readClients, toClientMetadata, validateClients, type EmulatorClientConfig } from './clients.js';
+import { DEFAULT_CLIENTS } from './default-clients.js';
+import { EmulatorConfigurationError } from './errors.js';
+import { FC, FCP } from './platforms.js';
+
+const fcp: EmulatorClientConfig = {
+  platform: 'fcp',
+  client_id: 'sp',
+  client_secret: 's'.repeat(32),
+  redirect_uris: ['http://localhost:3000/cb'],
+  jwks_uri: 'http://localhost:3000/jwks',
+};
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    validateClients(raw);
+  } catch (error) {
+    if (error instanceof EmulatorConfigurationError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('clients', () => {
+  it('ships clients.json with exactly the built-in default clients', () => {
+    const file = JSON.parse(readFileSync(new URL('../clients.json', import.meta.url), 'utf8')) as unknown;
+    expect(file).toEqual(DEFAULT_CLIENTS);
+    expect(validateClients(file)).toEqual(DEFAULT_CLIENTS);
+  });
+
+  it('lists every problem of a registration', () => {
+    const problems = problemsOf([
+      { ...fcp, platform: 'fc', jwks_uri: undefined, userinfo_encrypted_response_alg: 'RSA-OAEP', colour: 'blue' },
+      { ...fcp, client_secret: 'short', redirect_uris: ['not a url'], id_token_signed_response_alg: 'RS256' },
+    ]);
+    expect(problems).toEqual([
+      expect.stringContaining('unknown field "colour"'),
+      expect.stringContaining('userinfo_encrypted_response_alg is not supported on FranceConnect'),
+      expect.stringContaining('client_secret must be a string of at least 32 characters'),
+      expect.stringContaining('redirect_uris contains "not a url"'),
+      expect.stringContaining('id_token_signed_response_alg on FranceConnect+ is "RS256"'),
+      'client "sp" is registered twice; client ids must be unique.',
+    ]);
+  });
+
+  it('requires an array', () => {
+    expect(problemsOf({ clients: [] })).toEqual(['clients must be a JSON array of client registrations.']);
+  });
+
+  it('reads inline JSON or a file', () => {
+    expect(readClients(JSON.stringify([fcp]))).toEqual([fcp]);
+    const dir = mkdtempSync(join(tmpdir(), 'fc-emulator-'));
+    writeFileSync(join(dir, 'clients.json'), JSON.stringify([fcp]));
+    try {
+      expect(readClients('clients.json', dir)).toEqual([fcp]);
+      expect(() => readClients('missing.json', dir)).toThrow(/cannot read the clients file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => readClients('[oops')).toThrow(/not valid JSON/);
+  });
+
+  it('applies the platform choices to the metadata', () => {
+    expect(toClientMetadata(fcp, FCP)).toMatchObject({
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: 'ES256',
+      id_token_encrypted_response_alg: 'RSA-OAEP-256',
+      id_token_encrypted_response_enc: 'A256GCM',
+      userinfo_encrypted_response_alg: 'RSA-OAEP-256',
+      userinfo_encrypted_response_enc: 'A256GCM',
+    });
+    expect(toClientMetadata({ ...fcp, userinfo_encrypted_response_alg: 'ECDH-ES' }, FCP)).toMatchObject({
+      id_token_encrypted_response_alg: 'ECDH-ES',
+      userinfo_encrypted_response_alg: 'ECDH-ES',
+    });
+    const fc = toClientMetadata({ ...fcp, platform: 'fc', jwks_uri: undefined, id_token_signed_response_alg: 'RS256' }, FC);
+    expect(fc).toMatchObject({ id_token_signed_response_alg: 'RS256', userinfo_signed_response_alg: 'ES256' });
+    expect(fc).not.toHaveProperty('id_token_encrypted_response_alg');
+  });
+});
