@@ -46,6 +46,8 @@ export async function writeServiceKeys(algs: readonly EncryptionAlg[] = ENCRYPTI
 export interface DemoStackOptions {
   /** Registered FranceConnect+ encryption algorithm (emulator client and app alike). Default `RSA-OAEP-256`. */
   encryptionAlg?: EncryptionAlg;
+  /** Registered FranceConnect signing algorithm (emulator client and app alike). Default `ES256`. */
+  fcSigningAlg?: 'ES256' | 'RS256';
   /** Extra environment variables for the sample app. */
   env?: Record<string, string>;
   /** Extra emulator options. */
@@ -68,15 +70,19 @@ export interface DemoStack {
 }
 
 /** The sample app's two client registrations, for an app at `appUrl`. */
-export function demoClients(appUrl: string, encryptionAlg: EncryptionAlg = 'RSA-OAEP-256'): EmulatorClientConfig[] {
+export function demoClients(
+  appUrl: string,
+  encryptionAlg: EncryptionAlg = 'RSA-OAEP-256',
+  fcSigningAlg: 'ES256' | 'RS256' = 'ES256',
+): EmulatorClientConfig[] {
   return [
     {
       platform: 'fc',
       ...DEMO_FC_CLIENT,
       redirect_uris: [`${appUrl}/auth/fc/callback`],
       post_logout_redirect_uris: [`${appUrl}/auth/logout/callback`],
-      id_token_signed_response_alg: 'ES256',
-      userinfo_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: fcSigningAlg,
+      userinfo_signed_response_alg: fcSigningAlg,
     },
     {
       platform: 'fcp',
@@ -103,6 +109,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     FC_ISSUER: `http://localhost:${fcPort}/api/v2`,
     FCP_ISSUER: `http://localhost:${fcpPort}/api/v2`,
     FCP_ENCRYPTION_ALG: encryptionAlg,
+    FC_SIGNING_ALG: options.fcSigningAlg ?? 'ES256',
     SP_KEYS_FILE: await writeServiceKeys(),
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     ...options.env,
@@ -118,7 +125,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       stack.emulator = await startFcEmulator({
         fcPort,
         fcpPort,
-        clients: demoClients(appUrl, encryptionAlg),
+        clients: demoClients(appUrl, encryptionAlg, options.fcSigningAlg),
         log: (line) => platformRequests.push(line),
         ...options.emulator,
       });

@@ -51,6 +51,7 @@ export {
   FranceConnectError,
   IdTokenError,
   InternalSignInError,
+  IssuerMismatchError,
   NotAuthenticatedError,
   ProviderUnavailableError,
   StateMismatchError,

@@ -28,6 +28,11 @@ const MESSAGES: Readonly<Record<string, { title: string; text: string }>> = {
     title: 'Connexion expirée ou déjà utilisée',
     text: "Cette réponse de connexion ne correspond à aucune connexion en cours dans ce navigateur. Recommencez depuis le début.",
   },
+  FC_ISSUER_MISMATCH: {
+    title: 'Réponse refusée',
+    text: "Cette réponse ne provient pas de la plateforme attendue. Recommencez depuis le début.",
+  },
+  unsupported_response_type: { title: 'Demande invalide', text: 'La plateforme a refusé la demande de connexion.' },
   FC_TRANSACTION_EXPIRED: { title: 'Connexion expirée', text: 'La connexion a pris trop de temps. Recommencez depuis le début.' },
   FC_ACR_TOO_LOW: {
     title: 'Niveau de sécurité insuffisant',

@@ -67,6 +67,16 @@ export class StateMismatchError extends FranceConnectError {
   override readonly oauthError = 'invalid_request';
 }
 
+/**
+ * The callback's `iss` names another issuer than the platform whose callback it reached: an answer of one
+ * platform delivered to the other (mix-up attack, RFC 9207), refused before any token request.
+ */
+export class IssuerMismatchError extends FranceConnectError {
+  override readonly code = 'FC_ISSUER_MISMATCH';
+  override readonly status = 400;
+  override readonly oauthError = 'invalid_request';
+}
+
 /** The sign-in transaction is older than the allowed lifetime. */
 export class TransactionExpiredError extends FranceConnectError {
   override readonly code = 'FC_TRANSACTION_EXPIRED';

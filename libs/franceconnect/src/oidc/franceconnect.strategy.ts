@@ -5,6 +5,8 @@ import type { EidasLevel } from '../acr/eidas.js';
 import type { ResolvedPlatform } from '../options/resolve-options.js';
 import { sessionState } from '../session/session-state.js';
 
+const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: { essential: true } } });
+
 /** Options of one authentication attempt, on top of openid-client's. */
 export interface FranceConnectAuthenticateOptions extends AuthenticateOptions {
   /** Level to ask for; default the platform's `acrValues`. */
@@ -50,6 +52,8 @@ export class FranceConnectStrategy extends Strategy {
     params.set('state', state);
     params.set('nonce', client.randomNonce());
     params.set('acr_values', acr);
+    // The only use FranceConnect makes of the claims parameter: without it, the ID token carries no amr.
+    params.set('claims', AMR_CLAIMS_REQUEST);
     sessionState(req).transactions = {
       ...sessionState(req).transactions,
       [this.platform.id]: { state, acr, returnTo, createdAt: Date.now() },

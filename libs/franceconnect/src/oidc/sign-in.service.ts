@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { EidasLevel } from '../acr/eidas.js';
 import {
   CallbackError,
+  IssuerMismatchError,
   StateMismatchError,
   TransactionExpiredError,
   type FranceConnectError,
@@ -80,6 +81,7 @@ export class SignInService {
     // never be replayed.
     if (state.transactions) delete state.transactions[platformId];
     this.checkTransaction(platformId, req, transaction);
+    this.checkIssuer(platformId, req);
     this.inFlight.set(req, transaction);
     return this.run(platformId, req, {}, transaction);
   }
@@ -100,6 +102,18 @@ export class SignInService {
     if (Date.now() - transaction.createdAt > this.options.transactionTtlSeconds * 1000) {
       delete (req.session as unknown as Record<string, unknown>)[`franceconnect:${platformId}`];
       throw new TransactionExpiredError('The sign-in took too long; please start again', { platform: platformId });
+    }
+  }
+
+  /**
+   * RFC 9207: the platform names itself in `iss` on the callback. An `iss` of the other platform means its
+   * answer was delivered here; openid-client would refuse it too, but only as a generic failure.
+   */
+  private checkIssuer(platformId: PlatformId, req: Request): void {
+    const iss = req.query.iss;
+    const expected = this.options.platforms[platformId]?.issuer;
+    if (iss !== undefined && iss !== expected) {
+      throw new IssuerMismatchError('The callback comes from another issuer than this platform', { platform: platformId });
     }
   }
 
