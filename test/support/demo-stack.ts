@@ -64,6 +64,11 @@ export interface DemoStack {
   emulator?: RunningFcEmulator;
   /** Every request the platforms received, one log line each (`fcp POST /api/v2/token 200 3ms`). */
   readonly platformRequests: string[];
+  /**
+   * Starts another instance of the sample app with the same configuration (same public APP_URL, keys,
+   * secrets and stores), on its own port, as behind a load balancer. Returns its direct URL.
+   */
+  addInstance(): Promise<{ url: string; app: NestExpressApplication }>;
   /** Starts the emulator (again) on the stack's ports. */
   startEmulator(): Promise<RunningFcEmulator>;
   stop(): Promise<void>;
@@ -111,16 +116,24 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     FCP_ENCRYPTION_ALG: encryptionAlg,
     FC_SIGNING_ALG: options.fcSigningAlg ?? 'ES256',
     SP_KEYS_FILE: await writeServiceKeys(),
-    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef0123456789',
     ...options.env,
   });
   const app = await createDemoApp(config, { logger: false });
   const platformRequests: string[] = [];
+  const instances: NestExpressApplication[] = [];
   const stack: DemoStack = {
     appUrl,
     platformRequests,
     config,
     app,
+    async addInstance() {
+      const [port] = await freePorts(1);
+      const instance = await createDemoApp({ ...config, port }, { logger: false });
+      await instance.listen(port);
+      instances.push(instance);
+      return { url: `http://localhost:${port}`, app: instance };
+    },
     async startEmulator() {
       stack.emulator = await startFcEmulator({
         fcPort,
@@ -132,6 +145,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       return stack.emulator;
     },
     async stop() {
+      await Promise.all(instances.map((instance) => instance.close()));
       await app.close();
       await stack.emulator?.stop();
     },

@@ -1,12 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { FranceConnectPlusModule, type FranceConnectModuleOptions } from '../../../libs/franceconnect/src/index.js';
+import { TerminusModule } from '@nestjs/terminus';
 import { AuthController } from './auth.controller.js';
+import { HealthController } from './health.controller.js';
+import { DEMO_INFRASTRUCTURE, type DemoInfrastructure } from './infrastructure.js';
 import type { DemoConfig } from './demo.config.js';
 import { HomeController } from './home.controller.js';
 import { ProtectedController } from './protected.controller.js';
 
 /** The library's options, as a service would write them, from the sample app's configuration. */
-export function franceConnectOptions(config: DemoConfig): FranceConnectModuleOptions {
+export function franceConnectOptions(config: DemoConfig, infrastructure: DemoInfrastructure): FranceConnectModuleOptions {
   return {
     franceConnectPlus: {
       issuer: config.fcp.issuer,
@@ -29,17 +32,20 @@ export function franceConnectOptions(config: DemoConfig): FranceConnectModuleOpt
     keys: config.keysFile ? { file: config.keysFile } : undefined,
     allowInsecureHttp: config.allowInsecureHttp,
     production: config.production,
+    // On Redis when REDIS_URL is set, so a sign-in started on one instance can finish on another.
+    transactionStore: infrastructure.transactionStore,
   };
 }
 
 /** Root module of the sample app. */
 @Module({})
 export class AppModule {
-  static forConfig(config: DemoConfig): DynamicModule {
+  static forConfig(config: DemoConfig, infrastructure: DemoInfrastructure): DynamicModule {
     return {
       module: AppModule,
-      imports: [FranceConnectPlusModule.forRoot(franceConnectOptions(config))],
-      controllers: [HomeController, AuthController, ProtectedController],
+      imports: [FranceConnectPlusModule.forRoot(franceConnectOptions(config, infrastructure)), TerminusModule],
+      controllers: [HomeController, AuthController, ProtectedController, HealthController],
+      providers: [{ provide: DEMO_INFRASTRUCTURE, useValue: infrastructure }],
     };
   }
 }

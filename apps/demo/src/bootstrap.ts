@@ -1,30 +1,42 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import session from 'express-session';
+import { franceConnectSession } from '../../../libs/franceconnect/src/index.js';
 import { AppModule } from './app.module.js';
 import type { DemoConfig } from './demo.config.js';
+import { createInfrastructure } from './infrastructure.js';
+
+/** Options of {@link createDemoApp}. */
+export interface CreateDemoAppOptions {
+  /** Nest logger: `false` silences it, a `LoggerService` receives every line. Default: log, warn and error. */
+  logger?: false | LoggerService | LogLevel[];
+}
 
 /**
  * Creates the sample app (not yet listening). The session middleware is the application's, as in any
- * service: the library keeps its sign-in transactions and identities in it.
+ * service: the library keeps identities in it, and the sign-in transactions in its own store.
  */
-export async function createDemoApp(config: DemoConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
-    logger: options.logger === false ? false : ['log', 'warn', 'error'],
+export async function createDemoApp(config: DemoConfig, options: CreateDemoAppOptions = {}): Promise<NestExpressApplication> {
+  const infrastructure = await createInfrastructure(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, infrastructure), {
+    logger: options.logger ?? ['log', 'warn', 'error'],
   });
   const secure = config.appUrl.startsWith('https://');
   if (secure) app.set('trust proxy', 1);
   app.use(
-    session({
-      name: secure ? '__Host-demo.sid' : 'demo.sid',
-      secret: config.sessionSecret,
-      resave: false,
-      saveUninitialized: false,
-      // Lax, not Strict: the platform sends the browser back with a cross-site top-level GET.
-      cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: 30 * 60 * 1000 },
+    franceConnectSession({
+      secrets: config.sessionSecrets,
+      store: infrastructure.sessionStore,
+      secure,
+      name: secure ? undefined : 'demo.sid',
     }),
   );
   app.enableShutdownHooks();
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await close();
+    await infrastructure.close();
+  };
   return app;
 }

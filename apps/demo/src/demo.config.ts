@@ -27,7 +27,12 @@ export interface DemoConfig {
   };
   readonly keysFile?: string;
   readonly allowInsecureHttp: boolean;
-  readonly sessionSecret: string;
+  /** Session cookie secrets, the first signing (SESSION_SECRET, comma-separated for rotation). */
+  readonly sessionSecrets: readonly string[];
+  /** Redis URL for sessions and sign-in transactions shared by several instances; memory when absent. */
+  readonly redisUrl?: string;
+  /** Database URL: `postgres://…` for PostgreSQL; default a local SQLite file. */
+  readonly databaseUrl?: string;
   readonly production: boolean;
 }
 
@@ -61,11 +66,15 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     env.ALLOW_INSECURE_HTTP !== undefined
       ? env.ALLOW_INSECURE_HTTP === 'true'
       : !production && (issuer.startsWith('http://') || fcIssuer.startsWith('http://') || appUrl.startsWith('http://'));
-  let sessionSecret = env.SESSION_SECRET;
-  if (!sessionSecret) {
+  let sessionSecrets = (env.SESSION_SECRET ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  if (sessionSecrets.length === 0) {
     if (production) problems.push('SESSION_SECRET is required in production: set a random string of at least 32 characters.');
-    sessionSecret = randomBytes(32).toString('hex');
+    sessionSecrets = [randomBytes(32).toString('hex')];
+  } else if (sessionSecrets.some((secret) => secret.length < 32)) {
+    problems.push('SESSION_SECRET: each secret (comma-separated) must have at least 32 characters.');
   }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push(`REDIS_URL "${redisUrl}" must start with redis:// or rediss://.`);
   if (problems.length > 0) throw new Error(`Invalid sample app configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     port,
@@ -85,7 +94,9 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     },
     keysFile: env.SP_KEYS_FILE,
     allowInsecureHttp,
-    sessionSecret,
+    sessionSecrets,
+    redisUrl,
+    databaseUrl: env.DATABASE_URL || undefined,
     production,
   };
 }

@@ -13,6 +13,8 @@ import { loadKeySet, ENCRYPTION_ALGS, KeyConfigurationError, type KeySet, type E
 import type { FranceConnectModuleOptions } from './options/franceconnect-options.interface.js';
 import { resolveFranceConnectOptions, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
 import { SignInService } from './oidc/sign-in.service.js';
+import { MemoryTransactionStore } from './transactions/memory-transaction.store.js';
+import { FRANCECONNECT_TRANSACTION_STORE, type TransactionStore } from './transactions/transaction-store.interface.js';
 import { LogoutService } from './oidc/logout.service.js';
 import { PlatformRegistry } from './oidc/platform-registry.js';
 import { EidasGuard } from './guards/eidas.guard.js';
@@ -22,6 +24,12 @@ const optionsProvider: Provider = {
   provide: FRANCECONNECT_OPTIONS,
   inject: [FRANCECONNECT_RAW_OPTIONS],
   useFactory: (raw: FranceConnectModuleOptions) => resolveFranceConnectOptions(raw),
+};
+
+const transactionStoreProvider: Provider = {
+  provide: FRANCECONNECT_TRANSACTION_STORE,
+  inject: [FRANCECONNECT_OPTIONS],
+  useFactory: (options: ResolvedFranceConnectOptions): TransactionStore => options.transactionStore ?? new MemoryTransactionStore(),
 };
 
 const keySetProvider: Provider = {
@@ -58,6 +66,7 @@ const keySetProvider: Provider = {
   providers: [
     optionsProvider,
     keySetProvider,
+    transactionStoreProvider,
     KeyService,
     PlatformRegistry,
     SignInService,
@@ -70,7 +79,7 @@ const keySetProvider: Provider = {
     JwksMiddleware,
     { provide: APP_FILTER, useClass: FranceConnectExceptionFilter },
   ],
-  exports: [FRANCECONNECT_OPTIONS, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
+  exports: [FRANCECONNECT_OPTIONS, FRANCECONNECT_TRANSACTION_STORE, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
 })
 export class FranceConnectPlusModule extends FranceConnectConfigurableModule implements NestModule {
   constructor(@Inject(FRANCECONNECT_OPTIONS) private readonly options: ResolvedFranceConnectOptions) {

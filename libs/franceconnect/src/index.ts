@@ -31,7 +31,14 @@ export type { SignInOutcome, StartSignInOptions } from './oidc/sign-in.service.j
 export { FranceConnectStrategy } from './oidc/franceconnect.strategy.js';
 export type { FranceConnectAuthenticateOptions } from './oidc/franceconnect.strategy.js';
 export { currentIdentity, sessionIdentities } from './session/session-state.js';
-export type { FcIdentity, FranceConnectSessionState, LogoutTransaction, SignInTransaction } from './session/session-state.js';
+export { franceConnectSession } from './session/franceconnect-session.js';
+export type { FranceConnectSessionOptions } from './session/franceconnect-session.js';
+export type { FcIdentity, FranceConnectSessionState, LogoutTransaction } from './session/session-state.js';
+export { FRANCECONNECT_TRANSACTION_STORE } from './transactions/transaction-store.interface.js';
+export type { SignInTransaction, TransactionStore } from './transactions/transaction-store.interface.js';
+export { MemoryTransactionStore } from './transactions/memory-transaction.store.js';
+export { RedisTransactionStore } from './transactions/redis-transaction.store.js';
+export type { RedisTransactionClient } from './transactions/redis-transaction.store.js';
 
 export { KeyService } from './keys/key.service.js';
 export { ENCRYPTION_ALGS, KeySet, loadKeySet, generateEncryptionKey, generateSigningKey } from './keys/index.js';
@@ -54,6 +61,7 @@ export {
   IssuerMismatchError,
   NotAuthenticatedError,
   ProviderUnavailableError,
+  SessionStoreUnavailableError,
   StateMismatchError,
   TokenRequestError,
   TransactionExpiredError,

@@ -60,6 +60,13 @@ export class ProviderUnavailableError extends FranceConnectError {
   override readonly oauthError = 'temporarily_unavailable';
 }
 
+/** The session or transaction store (e.g. Redis) cannot be reached: the library fails closed. */
+export class SessionStoreUnavailableError extends FranceConnectError {
+  override readonly code = 'FC_SESSION_STORE_UNAVAILABLE';
+  override readonly status = 503;
+  override readonly oauthError = 'temporarily_unavailable';
+}
+
 /** The callback carried no sign-in transaction: missing, unknown, already used or from another browser. */
 export class StateMismatchError extends FranceConnectError {
   override readonly code = 'FC_STATE_INVALID';

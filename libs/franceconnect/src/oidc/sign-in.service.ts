@@ -1,9 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import type { EidasLevel } from '../acr/eidas.js';
 import {
   CallbackError,
   IssuerMismatchError,
+  SessionStoreUnavailableError,
   StateMismatchError,
   TransactionExpiredError,
   type FranceConnectError,
@@ -11,8 +13,18 @@ import {
 } from '../errors/franceconnect.errors.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/resolve-options.js';
-import { sessionState, storeSignedIn, type FcIdentity, type SignInTransaction } from '../session/session-state.js';
-import { FranceConnectStrategy, type FranceConnectAuthenticateOptions } from './franceconnect.strategy.js';
+import { sessionState, storeSignedIn, type FcIdentity } from '../session/session-state.js';
+import {
+  FRANCECONNECT_TRANSACTION_STORE,
+  type SignInTransaction,
+  type TransactionStore,
+} from '../transactions/transaction-store.interface.js';
+import {
+  FranceConnectStrategy,
+  strategySessionKey,
+  type AuthorizationDraft,
+  type FranceConnectAuthenticateOptions,
+} from './franceconnect.strategy.js';
 import { toFranceConnectError } from './map-error.js';
 import { PlatformRegistry } from './platform-registry.js';
 import { verifySignIn } from './sign-in.verifier.js';
@@ -30,20 +42,31 @@ export interface StartSignInOptions {
   returnTo?: string;
 }
 
+/** openid-client's transaction record, in the session slot its strategy reads. */
+interface StrategyStateData {
+  code_verifier: string;
+  nonce?: string;
+  state?: string;
+}
+
 /**
  * Runs sign-ins for the configured platforms: starts them (redirect to the platform) and completes them
  * (callback), through each platform's Passport strategy. Guards call it; it owns no HTTP response.
+ *
+ * Each sign-in is a transaction kept server-side in the {@link TransactionStore}, keyed by its `state`,
+ * bound to the browser that started it, and taken atomically by its callback before anything else.
  */
 @Injectable()
 export class SignInService {
   private readonly logger = new Logger('FranceConnect');
   private readonly strategies = new Map<PlatformId, FranceConnectStrategy>();
-  /** The transaction a callback consumed, handed to the verify step of that same request. */
+  /** The transaction a callback took, handed to the verify step of that same request. */
   private readonly inFlight = new WeakMap<Request, SignInTransaction>();
 
   constructor(
     @Inject(FRANCECONNECT_OPTIONS) private readonly options: ResolvedFranceConnectOptions,
     private readonly registry: PlatformRegistry,
+    @Inject(FRANCECONNECT_TRANSACTION_STORE) private readonly transactions: TransactionStore,
   ) {}
 
   /** The platforms this module was configured with. */
@@ -58,50 +81,79 @@ export class SignInService {
   }
 
   /**
-   * Starts a sign-in: records a transaction in the session and returns the platform's authorization URL.
+   * Starts a sign-in: stores a transaction and returns the platform's authorization URL.
    *
    * @throws {ProviderUnavailableError} while the platform cannot be discovered.
+   * @throws {SessionStoreUnavailableError} when the transaction cannot be stored.
    */
   async start(platformId: PlatformId, req: Request, options: StartSignInOptions = {}): Promise<SignInOutcome> {
     const returnTo = isSameOriginPath(options.returnTo) ? options.returnTo : this.options.defaultReturnTo;
-    return this.run(platformId, req, { acr: options.acr, returnTo });
+    let draft: AuthorizationDraft | undefined;
+    const outcome = await this.run(platformId, req, {
+      acr: options.acr,
+      returnTo,
+      onAuthorizationRequest: (value) => (draft = value),
+    });
+    // openid-client's strategy left its half (PKCE verifier, nonce) in the session: move it to the store.
+    const session = req.session as unknown as Record<string, StrategyStateData | undefined>;
+    const stateData = session[strategySessionKey(platformId)];
+    delete session[strategySessionKey(platformId)];
+    if (!draft || !stateData?.code_verifier || !stateData.nonce) {
+      throw toFranceConnectError(new Error('The strategy did not produce a complete authorization request'), platformId);
+    }
+    const transaction: SignInTransaction = {
+      platform: platformId,
+      state: draft.state,
+      nonce: stateData.nonce,
+      codeVerifier: stateData.code_verifier,
+      acr: draft.acr,
+      returnTo: draft.returnTo,
+      binding: this.browserBinding(req),
+      createdAt: Date.now(),
+    };
+    // Kept a little longer than its lifetime, so a late callback is told "expired" rather than "unknown".
+    await this.storeCall(platformId, () => this.transactions.put(transactionKey(platformId, draft!.state), transaction, this.options.transactionTtlSeconds + 60));
+    return outcome;
   }
 
   /**
-   * Completes a sign-in on the platform's callback: checks the transaction, then lets openid-client
-   * exchange the code and runs every check FranceConnect requires, then stores the identity in a
-   * regenerated session.
+   * Completes a sign-in on the platform's callback: takes the transaction (once, atomically), checks it,
+   * then lets openid-client exchange the code and runs every check FranceConnect requires, then stores
+   * the identity in a regenerated session.
    *
    * @throws {FranceConnectError} for any failure, with the code of the check that failed.
    */
   async complete(platformId: PlatformId, req: Request): Promise<SignInOutcome> {
-    const state = sessionState(req);
-    const transaction = state.transactions?.[platformId];
-    // Consume the one-time transaction before anything else: whatever happens next, this callback can
-    // never be replayed.
-    if (state.transactions) delete state.transactions[platformId];
-    this.checkTransaction(platformId, req, transaction);
-    this.checkIssuer(platformId, req);
-    this.inFlight.set(req, transaction);
-    return this.run(platformId, req, {}, transaction);
-  }
-
-  private checkTransaction(platformId: PlatformId, req: Request, transaction: SignInTransaction | undefined): asserts transaction {
     const received = typeof req.query.state === 'string' ? req.query.state : undefined;
-    if (!transaction) {
-      // Also drop openid-client's half of the transaction, so it cannot be used either.
-      delete (req.session as unknown as Record<string, unknown>)[`franceconnect:${platformId}`];
-      throw new StateMismatchError('No sign-in is in progress in this browser for this platform (missing, used or unknown state)', {
+    if (!received) {
+      throw new StateMismatchError('The callback carries no state', { platform: platformId });
+    }
+    // Taken before anything else: whatever happens next, this callback can never be replayed.
+    const transaction = await this.storeCall(platformId, () => this.transactions.take(transactionKey(platformId, received)));
+    if (!transaction || transaction.platform !== platformId || transaction.state !== received) {
+      throw new StateMismatchError('No sign-in is in progress for this state (unknown, already used or expired)', {
         platform: platformId,
       });
     }
-    if (received !== transaction.state) {
-      delete (req.session as unknown as Record<string, unknown>)[`franceconnect:${platformId}`];
-      throw new StateMismatchError('The callback\'s state does not match the sign-in in progress', { platform: platformId });
+    if (transaction.binding !== this.browserBinding(req)) {
+      throw new StateMismatchError('This sign-in was started in another browser', { platform: platformId });
     }
     if (Date.now() - transaction.createdAt > this.options.transactionTtlSeconds * 1000) {
-      delete (req.session as unknown as Record<string, unknown>)[`franceconnect:${platformId}`];
       throw new TransactionExpiredError('The sign-in took too long; please start again', { platform: platformId });
+    }
+    this.checkIssuer(platformId, req);
+
+    const session = req.session as unknown as Record<string, StrategyStateData | undefined>;
+    session[strategySessionKey(platformId)] = {
+      code_verifier: transaction.codeVerifier,
+      nonce: transaction.nonce,
+      state: transaction.state,
+    };
+    this.inFlight.set(req, transaction);
+    try {
+      return await this.run(platformId, req, {}, transaction);
+    } finally {
+      delete session[strategySessionKey(platformId)];
     }
   }
 
@@ -117,10 +169,27 @@ export class SignInService {
     }
   }
 
+  /** A hash of the session's browser key: the transaction store never sees the key itself. */
+  private browserBinding(req: Request): string {
+    const state = sessionState(req);
+    state.browserKey ??= randomBytes(24).toString('base64url');
+    return createHash('sha256').update(state.browserKey).digest('base64url');
+  }
+
+  /** Runs a transaction store call, failing closed with a 503 when the store is unreachable. */
+  private async storeCall<T>(platformId: PlatformId, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.logger.error(`sign-in transaction store unavailable platform=${platformId}`);
+      throw new SessionStoreUnavailableError('The session store is unavailable', { platform: platformId, cause: error });
+    }
+  }
+
   private async run(
     platformId: PlatformId,
     req: Request,
-    authenticateOptions: { acr?: EidasLevel; returnTo?: string },
+    authenticateOptions: FranceConnectAuthenticateOptions,
     transaction?: SignInTransaction,
   ): Promise<SignInOutcome> {
     const strategy = await this.strategy(platformId);
@@ -133,14 +202,16 @@ export class SignInService {
       attempt.fail = (info) => resolve({ kind: 'fail', info });
       attempt.error = (error) => resolve({ kind: 'error', error });
       attempt.pass = () => resolve({ kind: 'error', error: new Error('strategy passed') });
-      attempt.authenticate(req, authenticateOptions as FranceConnectAuthenticateOptions);
+      attempt.authenticate(req, authenticateOptions);
     });
     switch (result.kind) {
       case 'redirect':
         return { kind: 'redirect', url: result.url };
       case 'success': {
         const { identity, accessToken } = result.user;
-        await storeSignedIn(req, identity, accessToken);
+        await storeSignedIn(req, identity, accessToken).catch((error: unknown) => {
+          throw new SessionStoreUnavailableError('The session could not be saved', { platform: platformId, cause: error });
+        });
         this.logger.log(`sign-in completed platform=${platformId} acr=${identity.acr}`);
         return { kind: 'signed-in', identity, returnTo: transaction?.returnTo ?? this.options.defaultReturnTo };
       }
@@ -182,6 +253,10 @@ export class SignInService {
     }
     return strategy;
   }
+}
+
+function transactionKey(platformId: PlatformId, state: string): string {
+  return `${platformId}:${state}`;
 }
 
 interface VerifiedUser {

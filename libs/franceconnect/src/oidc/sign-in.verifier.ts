@@ -2,7 +2,8 @@ import * as client from 'openid-client';
 import { assertAcrSatisfies } from '../acr/eidas.js';
 import { EncryptionRequiredError, IdTokenError, UserInfoError } from '../errors/franceconnect.errors.js';
 import type { ResolvedPlatform } from '../options/resolve-options.js';
-import type { FcIdentity, SignInTransaction } from '../session/session-state.js';
+import type { FcIdentity } from '../session/session-state.js';
+import type { SignInTransaction } from '../transactions/transaction-store.interface.js';
 import { isNetworkFailure, toFranceConnectError } from './map-error.js';
 
 type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;

@@ -1,5 +1,6 @@
 import type { EidasLevel } from '../acr/eidas.js';
 import type { EncryptionAlg, KeySource } from '../keys/index.js';
+import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 
 /** Signature algorithms a platform may be registered with. FranceConnect+ signs with ES256 only. */
 export type SigningAlg = 'ES256' | 'RS256';
@@ -79,6 +80,11 @@ export interface FranceConnectModuleOptions {
   logoutStateRequired?: boolean;
   /** Where the browser lands after logout. Default `/`. */
   afterLogoutPath?: string;
+  /**
+   * Where sign-in transactions are kept between the redirect and the callback. Default: in process memory
+   * (one instance only). Behind a load balancer, use `new RedisTransactionStore(redisClient)`.
+   */
+  transactionStore?: TransactionStore;
   /** Minimum delay between two discovery attempts while a platform is unreachable, in milliseconds. Default `1000`. */
   discoveryRetryMs?: number;
 }

@@ -1,6 +1,7 @@
 import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
 import { FranceConnectConfigurationError, type PlatformId } from '../errors/franceconnect.errors.js';
 import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
+import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 import type {
   FranceConnectModuleOptions,
   KeysOptions,
@@ -58,6 +59,7 @@ export interface ResolvedFranceConnectOptions {
   readonly discoveryRetryMs: number;
   readonly logoutStateRequired: boolean;
   readonly afterLogoutPath: string;
+  readonly transactionStore?: TransactionStore;
 }
 
 const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = { fc: 'FranceConnect', fcp: 'FranceConnect+' };
@@ -130,7 +132,11 @@ export function resolveFranceConnectOptions(
     discoveryRetryMs: positiveNumber('discoveryRetryMs', options.discoveryRetryMs, 1000, problems, true),
     logoutStateRequired: options.logoutStateRequired !== false,
     afterLogoutPath,
+    transactionStore: options.transactionStore,
   };
+  if (options.transactionStore !== undefined && (typeof options.transactionStore?.put !== 'function' || typeof options.transactionStore?.take !== 'function')) {
+    problems.push('transactionStore must implement put() and take(): use new RedisTransactionStore(client) or your own TransactionStore.');
+  }
   if (problems.length > 0) {
     throw new FranceConnectConfigurationError(problems);
   }
@@ -283,13 +289,13 @@ export function isSameOriginPath(value: unknown): value is string {
   );
 }
 
+/** Freezes plain objects and arrays only: a key source or store given by the application is not ours to freeze. */
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+  const isPlain = (candidate: unknown): candidate is object =>
+    !!candidate && typeof candidate === 'object' && [Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(candidate));
+  if (isPlain(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const inner of Object.values(value)) {
-      // A pluggable key source is the application's object: it is not ours to freeze.
-      if (inner && typeof inner === 'object' && !('load' in inner)) deepFreeze(inner);
-    }
+    for (const inner of Object.values(value)) deepFreeze(inner);
   }
   return value;
 }

@@ -21,21 +21,16 @@ export interface FcIdentity {
   readonly signedInAt: number;
 }
 
-/** One sign-in in progress, bound to the browser session, consumed by its callback. */
-export interface SignInTransaction {
-  readonly state: string;
-  readonly acr: EidasLevel;
-  /** Same-site path to go back to once signed in. */
-  readonly returnTo: string;
-  readonly createdAt: number;
-}
-
 /** What the library keeps in `req.session.franceconnect`. */
 export interface FranceConnectSessionState {
   identities?: Partial<Record<PlatformId, FcIdentity>>;
   /** The platform of the most recent sign-in. */
   current?: PlatformId;
-  transactions?: Partial<Record<PlatformId, SignInTransaction>>;
+  /**
+   * Random value binding sign-in transactions to this browser: a callback only completes in the browser
+   * that started the sign-in. Kept across session id regeneration.
+   */
+  browserKey?: string;
   /** Access tokens kept server-side, for revocation at logout; never returned to the browser. */
   accessTokens?: Partial<Record<PlatformId, string>>;
   /** A logout in progress at the platforms: the `state` sent and the platforms still to visit. */
@@ -53,6 +48,8 @@ export interface LogoutTransaction {
 declare module 'express-session' {
   interface SessionData {
     franceconnect?: FranceConnectSessionState;
+    /** When this session began (sign-in), in milliseconds since the epoch, for the absolute lifetime. */
+    startedAt?: number;
   }
 }
 
@@ -90,6 +87,7 @@ export async function storeSignedIn(req: Request, identity: FcIdentity, accessTo
   const carried = Object.fromEntries(Object.entries(req.session).filter(([key]) => key !== 'cookie' && key !== 'franceconnect'));
   await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
   Object.assign(req.session, carried);
+  req.session.startedAt = Date.now();
   req.session.franceconnect = {
     ...previous,
     identities: { ...previous.identities, [identity.platform]: identity },

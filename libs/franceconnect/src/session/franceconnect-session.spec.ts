@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import session from 'express-session';
+import { afterEach, describe, expect, it } from 'vitest';
+import { franceConnectSession, type FranceConnectSessionOptions } from './franceconnect-session.js';
+
+const OLD = 'old-secret-0123456789abcdef0123456789';
+const NEW = 'new-secret-0123456789abcdef0123456789';
+
+let servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  servers = [];
+});
+
+/** A tiny app: `/in` signs in (writes the session), `/who` reads it. */
+async function app(options: FranceConnectSessionOptions): Promise<string> {
+  const server = express()
+    // Behind a TLS-terminating proxy, as in production: express-session sets a Secure cookie only on https.
+    .set('trust proxy', 1)
+    .use(franceConnectSession(options))
+    .get('/in', (req, res) => {
+      req.session.franceconnect = { current: 'fcp' };
+      res.send('ok');
+    })
+    .get('/who', (req, res) => {
+      res.json({ current: req.session.franceconnect?.current ?? null });
+    })
+    .listen(0);
+  servers.push(server);
+  await new Promise((resolve) => server.once('listening', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('franceConnectSession', () => {
+  it('sets an HttpOnly, SameSite=Lax, Secure, __Host- cookie over https', async () => {
+    const url = await app({ secrets: NEW, store: new session.MemoryStore() });
+    const cookie = (await fetch(`${url}/in`, { headers: { 'x-forwarded-proto': 'https' } })).headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^__Host-fc\.sid=/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).not.toMatch(/Domain=/);
+  });
+
+  it('drops Secure and the __Host- prefix for http development only when asked', async () => {
+    const url = await app({ secrets: NEW, secure: false });
+    const cookie = (await fetch(`${url}/in`)).headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^fc\.sid=/);
+    expect(cookie).not.toMatch(/Secure/);
+  });
+
+  it('accepts cookies signed with an older secret listed second, and signs with the first', async () => {
+    const store = new session.MemoryStore();
+    const before = await app({ secrets: OLD, secure: false, store });
+    const cookie = (await fetch(`${before}/in`)).headers.get('set-cookie')!.split(';')[0];
+    const rotated = await app({ secrets: [NEW, OLD], secure: false, store });
+    const answer = await fetch(`${rotated}/who`, { headers: { cookie } });
+    expect(await answer.json()).toEqual({ current: 'fcp' });
+    const resigned = answer.headers.get('set-cookie')!.split(';')[0];
+    expect(resigned).not.toBe(cookie);
+    const withoutOld = await app({ secrets: [NEW], secure: false, store });
+    expect(await (await fetch(`${withoutOld}/who`, { headers: { cookie: resigned } })).json()).toEqual({ current: 'fcp' });
+    expect(await (await fetch(`${withoutOld}/who`, { headers: { cookie } })).json()).toEqual({ current: null });
+  });
+
+  it('ends a session past its absolute lifetime, whatever the activity', async () => {
+    const url = await app({ secrets: NEW, secure: false, absoluteTimeoutSeconds: 1 });
+    const cookie = (await fetch(`${url}/in`)).headers.get('set-cookie')!.split(';')[0];
+    expect(await (await fetch(`${url}/who`, { headers: { cookie } })).json()).toEqual({ current: 'fcp' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await (await fetch(`${url}/who`, { headers: { cookie } })).json()).toEqual({ current: null });
+  });
+
+  it('answers 503 without a stack trace when the store fails, and reads nothing elsewhere', async () => {
+    const store = new session.MemoryStore();
+    const url = await app({ secrets: NEW, secure: false, store });
+    const cookie = (await fetch(`${url}/in`)).headers.get('set-cookie')!.split(';')[0];
+    store.get = (_sid, callback) => callback(new Error('connection refused'));
+    const answer = await fetch(`${url}/who`, { headers: { cookie, accept: 'application/json' } });
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatchObject({ code: 'FC_SESSION_STORE_UNAVAILABLE', error: 'temporarily_unavailable' });
+  });
+
+  it('refuses short secrets at start-up', () => {
+    expect(() => franceConnectSession({ secrets: 'short' })).toThrow(/at least 32 characters/);
+  });
+});
