@@ -1,21 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeEmulatorLogin } from '../support/emulator-login.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { getJson, signIn, startDemoStack, type DemoStack } from '../support/demo-stack.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
 
+const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `fc_scale_${randomBytes(4).toString('hex')}`;
 let redis: PrivateRedis;
 let stack: DemoStack;
 let instanceB: string;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  stack = await startDemoStack({ env: { REDIS_URL: redis.url } });
+  // Several instances share one PostgreSQL (a schema of this run) and one Redis.
+  stack = await startDemoStack({ env: { REDIS_URL: redis.url, DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema } });
   instanceB = (await stack.addInstance()).url;
 });
 afterAll(async () => {
   await stack?.stop();
   await redis?.stop();
+  const admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.destroy();
 });
 
 /** The same callback, delivered to another instance (as a load balancer would). */

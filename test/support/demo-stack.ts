@@ -116,6 +116,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     FCP_ENCRYPTION_ALG: encryptionAlg,
     FC_SIGNING_ALG: options.fcSigningAlg ?? 'ES256',
     SP_KEYS_FILE: await writeServiceKeys(),
+    DATABASE_URL: `sqlite:${join(await mkdtemp(join(tmpdir(), 'fc-demo-db-')), 'demo.sqlite')}`,
     SESSION_SECRET: 'test-session-secret-0123456789abcdef0123456789',
     ...options.env,
   });

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { FranceConnectPlusModule, type FranceConnectModuleOptions } from '../../../libs/franceconnect/src/index.js';
 import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { databaseOptions } from './database.js';
 import { AuthController } from './auth.controller.js';
 import { HealthController } from './health.controller.js';
 import { DEMO_INFRASTRUCTURE, type DemoInfrastructure } from './infrastructure.js';
@@ -9,7 +12,11 @@ import { HomeController } from './home.controller.js';
 import { ProtectedController } from './protected.controller.js';
 
 /** The library's options, as a service would write them, from the sample app's configuration. */
-export function franceConnectOptions(config: DemoConfig, infrastructure: DemoInfrastructure): FranceConnectModuleOptions {
+export function franceConnectOptions(
+  config: DemoConfig,
+  infrastructure: DemoInfrastructure,
+  dataSource: DataSource,
+): FranceConnectModuleOptions {
   return {
     franceConnectPlus: {
       issuer: config.fcp.issuer,
@@ -34,6 +41,13 @@ export function franceConnectOptions(config: DemoConfig, infrastructure: DemoInf
     production: config.production,
     // On Redis when REDIS_URL is set, so a sign-in started on one instance can finish on another.
     transactionStore: infrastructure.transactionStore,
+    // One account per person across the two platforms, on the application's database.
+    identityLinking: {
+      dataSource,
+      pivotHashSecret: config.identityHashSecret,
+      commonIdentifier: config.commonIdentifier,
+      matchOnPivotIdentity: config.matchOnPivotIdentity,
+    },
   };
 }
 
@@ -43,7 +57,14 @@ export class AppModule {
   static forConfig(config: DemoConfig, infrastructure: DemoInfrastructure): DynamicModule {
     return {
       module: AppModule,
-      imports: [FranceConnectPlusModule.forRoot(franceConnectOptions(config, infrastructure)), TerminusModule],
+      imports: [
+        TypeOrmModule.forRoot(databaseOptions(config)),
+        FranceConnectPlusModule.forRootAsync({
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => franceConnectOptions(config, infrastructure, dataSource),
+        }),
+        TerminusModule,
+      ],
       controllers: [HomeController, AuthController, ProtectedController, HealthController],
       providers: [{ provide: DEMO_INFRASTRUCTURE, useValue: infrastructure }],
     };

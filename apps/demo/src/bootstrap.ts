@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { franceConnectSession } from '../../../libs/franceconnect/src/index.js';
 import { AppModule } from './app.module.js';
 import type { DemoConfig } from './demo.config.js';
+import { prepareDatabase } from './database.js';
 import { createInfrastructure } from './infrastructure.js';
 
 /** Options of {@link createDemoApp}. */
@@ -18,6 +19,7 @@ export interface CreateDemoAppOptions {
  * service: the library keeps identities in it, and the sign-in transactions in its own store.
  */
 export async function createDemoApp(config: DemoConfig, options: CreateDemoAppOptions = {}): Promise<NestExpressApplication> {
+  await prepareDatabase(config);
   const infrastructure = await createInfrastructure(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, infrastructure), {
     logger: options.logger ?? ['log', 'warn', 'error'],

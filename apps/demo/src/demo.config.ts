@@ -33,6 +33,14 @@ export interface DemoConfig {
   readonly redisUrl?: string;
   /** Database URL: `postgres://…` for PostgreSQL; default a local SQLite file. */
   readonly databaseUrl?: string;
+  /** PostgreSQL schema of the identity tables (created when missing). */
+  readonly databaseSchema?: string;
+  /** Secret of the keyed hash of pivot identities used for account linking. */
+  readonly identityHashSecret: string;
+  /** The service registered for FranceConnect's common identifier: equal `sub` on both platforms is one person. */
+  readonly commonIdentifier: boolean;
+  /** Link a new identity to the one account with the same pivot identity. */
+  readonly matchOnPivotIdentity: boolean;
   readonly production: boolean;
 }
 
@@ -73,6 +81,15 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
   } else if (sessionSecrets.some((secret) => secret.length < 32)) {
     problems.push('SESSION_SECRET: each secret (comma-separated) must have at least 32 characters.');
   }
+  let identityHashSecret = env.IDENTITY_HASH_SECRET ?? '';
+  if (!identityHashSecret) {
+    if (production) problems.push('IDENTITY_HASH_SECRET is required in production: a random string of at least 32 characters, kept for good.');
+    // Stable across restarts in development, so accounts keep matching; never used in production.
+    identityHashSecret = 'development-only-identity-hash-secret-not-for-production';
+  } else if (identityHashSecret.length < 32) {
+    problems.push('IDENTITY_HASH_SECRET must have at least 32 characters.');
+  }
+  if (env.DATABASE_SCHEMA && !/^[a-z_][a-z0-9_]*$/i.test(env.DATABASE_SCHEMA)) problems.push('DATABASE_SCHEMA must be a plain identifier.');
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push(`REDIS_URL "${redisUrl}" must start with redis:// or rediss://.`);
   if (problems.length > 0) throw new Error(`Invalid sample app configuration:\n  - ${problems.join('\n  - ')}`);
@@ -97,6 +114,10 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     sessionSecrets,
     redisUrl,
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.DATABASE_SCHEMA || undefined,
+    identityHashSecret,
+    commonIdentifier: env.FC_COMMON_IDENTIFIER === 'true',
+    matchOnPivotIdentity: env.IDENTITY_MATCH_ON_PIVOT === 'true',
     production,
   };
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { AuthenticatedGuard, sessionIdentities, type FcIdentity } from '../../../libs/franceconnect/src/index.js';
+import { AuthenticatedGuard, IdentityLinkService, sessionIdentities, type FcIdentity } from '../../../libs/franceconnect/src/index.js';
 import { renderHome } from './views.js';
 
 function describe(identity: FcIdentity): Record<string, unknown> {
@@ -10,6 +10,8 @@ function describe(identity: FcIdentity): Record<string, unknown> {
 /** Home page and the signed-in identities. */
 @Controller()
 export class HomeController {
+  constructor(private readonly identityLinks: IdentityLinkService) {}
+
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   home(@Req() req: Request): string {
@@ -22,10 +24,19 @@ export class HomeController {
    */
   @Get('me')
   @UseGuards(AuthenticatedGuard)
-  me(@Req() req: Request): Record<string, unknown> {
+  async me(@Req() req: Request): Promise<Record<string, unknown>> {
     const state = req.session.franceconnect!;
     const identities = Object.values(sessionIdentities(req)).map((identity) => describe(identity!));
     const current = state.current && state.identities?.[state.current];
-    return { ...(current && describe(current)), identities };
+    const account = state.account;
+    const links = account?.status === 'linked' ? await this.identityLinks.links(account.accountId) : [];
+    return {
+      ...(current && describe(current)),
+      identities,
+      account: account && {
+        ...account,
+        links: links.map((link) => ({ platform: link.platform, sub: link.sub, lastAcr: link.lastAcr })),
+      },
+    };
   }
 }

@@ -13,6 +13,8 @@ import { loadKeySet, ENCRYPTION_ALGS, KeyConfigurationError, type KeySet, type E
 import type { FranceConnectModuleOptions } from './options/franceconnect-options.interface.js';
 import { resolveFranceConnectOptions, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
 import { SignInService } from './oidc/sign-in.service.js';
+import { IdentityLinkService } from './identity/identity-link.service.js';
+import { TypeOrmIdentityStore } from './identity/typeorm-identity.store.js';
 import { MemoryTransactionStore } from './transactions/memory-transaction.store.js';
 import { FRANCECONNECT_TRANSACTION_STORE, type TransactionStore } from './transactions/transaction-store.interface.js';
 import { LogoutService } from './oidc/logout.service.js';
@@ -30,6 +32,21 @@ const transactionStoreProvider: Provider = {
   provide: FRANCECONNECT_TRANSACTION_STORE,
   inject: [FRANCECONNECT_OPTIONS],
   useFactory: (options: ResolvedFranceConnectOptions): TransactionStore => options.transactionStore ?? new MemoryTransactionStore(),
+};
+
+const identityLinkProvider: Provider = {
+  provide: IdentityLinkService,
+  inject: [FRANCECONNECT_OPTIONS],
+  useFactory: (options: ResolvedFranceConnectOptions): IdentityLinkService | null => {
+    const linking = options.identityLinking;
+    if (!linking) return null;
+    const store = 'store' in linking ? linking.store : new TypeOrmIdentityStore(linking.dataSource);
+    const logger = new Logger('FranceConnect');
+    // Every decision is logged without personal data: no sub, no claim, no account id.
+    return new IdentityLinkService(store, linking, (event) =>
+      logger.log(`identity link ${event.type} platform=${event.platform ?? '-'}${event.reason ? ` reason=${event.reason}` : ''}`),
+    );
+  },
 };
 
 const keySetProvider: Provider = {
@@ -67,6 +84,7 @@ const keySetProvider: Provider = {
     optionsProvider,
     keySetProvider,
     transactionStoreProvider,
+    identityLinkProvider,
     KeyService,
     PlatformRegistry,
     SignInService,
@@ -79,7 +97,7 @@ const keySetProvider: Provider = {
     JwksMiddleware,
     { provide: APP_FILTER, useClass: FranceConnectExceptionFilter },
   ],
-  exports: [FRANCECONNECT_OPTIONS, FRANCECONNECT_TRANSACTION_STORE, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
+  exports: [FRANCECONNECT_OPTIONS, FRANCECONNECT_TRANSACTION_STORE, IdentityLinkService, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
 })
 export class FranceConnectPlusModule extends FranceConnectConfigurableModule implements NestModule {
   constructor(@Inject(FRANCECONNECT_OPTIONS) private readonly options: ResolvedFranceConnectOptions) {

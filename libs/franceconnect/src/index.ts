@@ -4,6 +4,7 @@ export type { FranceConnectModuleExtras } from './franceconnect.module-definitio
 export { FRANCECONNECT_OPTIONS, REQUIRE_EIDAS_METADATA } from './franceconnect.constants.js';
 export type {
   FranceConnectModuleOptions,
+  IdentityLinkingOptions,
   KeysOptions,
   PlatformOptions,
   PlusPlatformOptions,
@@ -33,7 +34,7 @@ export type { FranceConnectAuthenticateOptions } from './oidc/franceconnect.stra
 export { currentIdentity, sessionIdentities } from './session/session-state.js';
 export { franceConnectSession } from './session/franceconnect-session.js';
 export type { FranceConnectSessionOptions } from './session/franceconnect-session.js';
-export type { FcIdentity, FranceConnectSessionState, LogoutTransaction } from './session/session-state.js';
+export type { FcIdentity, FranceConnectSessionState, LogoutTransaction, SessionAccount } from './session/session-state.js';
 export { FRANCECONNECT_TRANSACTION_STORE } from './transactions/transaction-store.interface.js';
 export type { SignInTransaction, TransactionStore } from './transactions/transaction-store.interface.js';
 export { MemoryTransactionStore } from './transactions/memory-transaction.store.js';
@@ -57,6 +58,7 @@ export {
   FranceConnectConfigurationError,
   FranceConnectError,
   IdTokenError,
+  IdentityStoreUnavailableError,
   InternalSignInError,
   IssuerMismatchError,
   NotAuthenticatedError,
@@ -69,3 +71,6 @@ export {
 } from './errors/franceconnect.errors.js';
 export type { FranceConnectErrorOptions, PlatformId } from './errors/franceconnect.errors.js';
 export { JweDecryptionError, KeyConfigurationError } from './keys/index.js';
+
+// Identity linking: one account per person across FranceConnect and FranceConnect+.
+export * from './identity/index.js';

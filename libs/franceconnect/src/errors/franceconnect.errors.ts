@@ -67,6 +67,13 @@ export class SessionStoreUnavailableError extends FranceConnectError {
   override readonly oauthError = 'temporarily_unavailable';
 }
 
+/** The identity link store (the database) cannot be reached: the sign-in fails, nothing is half-written. */
+export class IdentityStoreUnavailableError extends FranceConnectError {
+  override readonly code = 'FC_IDENTITY_STORE_UNAVAILABLE';
+  override readonly status = 503;
+  override readonly oauthError = 'temporarily_unavailable';
+}
+
 /** The callback carried no sign-in transaction: missing, unknown, already used or from another browser. */
 export class StateMismatchError extends FranceConnectError {
   override readonly code = 'FC_STATE_INVALID';

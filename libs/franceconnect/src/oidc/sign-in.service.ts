@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Request } from 'express';
 import type { EidasLevel } from '../acr/eidas.js';
 import {
   CallbackError,
+  IdentityStoreUnavailableError,
   IssuerMismatchError,
   SessionStoreUnavailableError,
   StateMismatchError,
@@ -13,7 +14,9 @@ import {
 } from '../errors/franceconnect.errors.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/resolve-options.js';
-import { sessionState, storeSignedIn, type FcIdentity } from '../session/session-state.js';
+import { IdentityLinkService } from '../identity/identity-link.service.js';
+import type { LinkResult } from '../identity/identity-link.types.js';
+import { sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type SessionAccount } from '../session/session-state.js';
 import {
   FRANCECONNECT_TRANSACTION_STORE,
   type SignInTransaction,
@@ -67,6 +70,7 @@ export class SignInService {
     @Inject(FRANCECONNECT_OPTIONS) private readonly options: ResolvedFranceConnectOptions,
     private readonly registry: PlatformRegistry,
     @Inject(FRANCECONNECT_TRANSACTION_STORE) private readonly transactions: TransactionStore,
+    @Optional() @Inject(IdentityLinkService) private readonly identityLinks?: IdentityLinkService | null,
   ) {}
 
   /** The platforms this module was configured with. */
@@ -209,7 +213,8 @@ export class SignInService {
         return { kind: 'redirect', url: result.url };
       case 'success': {
         const { identity, accessToken } = result.user;
-        await storeSignedIn(req, identity, accessToken).catch((error: unknown) => {
+        const account = await this.link(req, identity);
+        await storeSignedIn(req, identity, accessToken, account).catch((error: unknown) => {
           throw new SessionStoreUnavailableError('The session could not be saved', { platform: platformId, cause: error });
         });
         this.logger.log(`sign-in completed platform=${platformId} acr=${identity.acr}`);
@@ -220,6 +225,26 @@ export class SignInService {
       case 'error':
         throw toFranceConnectError(result.error, platformId);
     }
+  }
+
+  /**
+   * Identity linking, when configured: the account of the person, given the identity of the other
+   * platform already in this session (the usual step-up from FranceConnect to FranceConnect+).
+   * Runs only once every check has passed, so a rejected sign-in never writes an account or a link.
+   */
+  private async link(req: Request, identity: FcIdentity): Promise<SessionAccount | undefined> {
+    if (!this.identityLinks) return undefined;
+    const other = sessionIdentities(req)[identity.platform === 'fc' ? 'fcp' : 'fc'];
+    let result: LinkResult;
+    try {
+      result = await this.identityLinks.resolve(
+        { platform: identity.platform, sub: identity.sub, acr: identity.acr, claims: identity.claims },
+        other ? { otherIdentityInSession: { platform: other.platform, sub: other.sub, claims: other.claims } } : {},
+      );
+    } catch (error) {
+      throw new IdentityStoreUnavailableError('The account store is unavailable', { platform: identity.platform, cause: error });
+    }
+    return result.status === 'ambiguous' ? { status: 'ambiguous', reason: result.reason } : { status: 'linked', accountId: result.accountId };
   }
 
   /** openid-client's strategy "fails" on a missing transaction and on `access_denied`. */

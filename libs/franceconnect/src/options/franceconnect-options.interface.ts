@@ -1,5 +1,8 @@
 import type { EidasLevel } from '../acr/eidas.js';
 import type { EncryptionAlg, KeySource } from '../keys/index.js';
+import type { DataSource } from 'typeorm';
+import type { IdentityLinkOptions } from '../identity/identity-link.options.js';
+import type { IdentityStore } from '../identity/identity-store.interface.js';
 import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 
 /** Signature algorithms a platform may be registered with. FranceConnect+ signs with ES256 only. */
@@ -48,6 +51,13 @@ export type KeysOptions =
       generate: { file: string };
     };
 
+/**
+ * Identity linking: one account per person across FranceConnect and FranceConnect+ (see the README's
+ * "Identity linking"). Give the application's TypeORM `dataSource` (with `IDENTITY_ENTITIES` and
+ * `IDENTITY_MIGRATIONS` added to it), or a `store` of your own.
+ */
+export type IdentityLinkingOptions = IdentityLinkOptions & ({ readonly dataSource: DataSource } | { readonly store: IdentityStore });
+
 /** Options of {@link FranceConnectPlusModule}. */
 export interface FranceConnectModuleOptions {
   /** FranceConnect+ registration. Leave out to offer FranceConnect only. */
@@ -80,6 +90,8 @@ export interface FranceConnectModuleOptions {
   logoutStateRequired?: boolean;
   /** Where the browser lands after logout. Default `/`. */
   afterLogoutPath?: string;
+  /** Identity linking; leave out to keep identities in the session only. */
+  identityLinking?: IdentityLinkingOptions;
   /**
    * Where sign-in transactions are kept between the redirect and the callback. Default: in process memory
    * (one instance only). Behind a load balancer, use `new RedisTransactionStore(redisClient)`.

@@ -1,9 +1,12 @@
 import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
 import { FranceConnectConfigurationError, type PlatformId } from '../errors/franceconnect.errors.js';
 import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
+import { IdentityConfigurationError } from '../identity/identity.errors.js';
+import { resolveIdentityLinkOptions } from '../identity/identity-link.options.js';
 import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 import type {
   FranceConnectModuleOptions,
+  IdentityLinkingOptions,
   KeysOptions,
   PlatformOptions,
   PlusPlatformOptions,
@@ -60,6 +63,7 @@ export interface ResolvedFranceConnectOptions {
   readonly logoutStateRequired: boolean;
   readonly afterLogoutPath: string;
   readonly transactionStore?: TransactionStore;
+  readonly identityLinking?: IdentityLinkingOptions;
 }
 
 const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = { fc: 'FranceConnect', fcp: 'FranceConnect+' };
@@ -133,6 +137,7 @@ export function resolveFranceConnectOptions(
     logoutStateRequired: options.logoutStateRequired !== false,
     afterLogoutPath,
     transactionStore: options.transactionStore,
+    identityLinking: checkIdentityLinking(options.identityLinking, problems),
   };
   if (options.transactionStore !== undefined && (typeof options.transactionStore?.put !== 'function' || typeof options.transactionStore?.take !== 'function')) {
     problems.push('transactionStore must implement put() and take(): use new RedisTransactionStore(client) or your own TransactionStore.');
@@ -233,6 +238,21 @@ function resolveKeys(
     problems.push('keys.generate is for development only: in production pass keys: { file } or { env } with a key set generated once.');
   }
   return keys;
+}
+
+function checkIdentityLinking(linking: IdentityLinkingOptions | undefined, problems: string[]): IdentityLinkingOptions | undefined {
+  if (linking === undefined) return undefined;
+  const sources = ['dataSource', 'store'].filter((key) => typeof linking === 'object' && linking !== null && key in linking);
+  if (sources.length !== 1) {
+    problems.push('identityLinking needs exactly one of dataSource (your TypeORM DataSource) or store (your IdentityStore).');
+  }
+  try {
+    resolveIdentityLinkOptions(linking);
+  } catch (error) {
+    if (!(error instanceof IdentityConfigurationError)) throw error;
+    problems.push(...error.problems.map((problem) => `identityLinking: ${problem}`));
+  }
+  return linking;
 }
 
 function checkString(at: string, value: unknown, problems: string[], what: string): void {

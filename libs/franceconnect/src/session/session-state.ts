@@ -21,11 +21,19 @@ export interface FcIdentity {
   readonly signedInAt: number;
 }
 
+/** What identity linking decided at the last sign-in (when linking is configured). */
+export type SessionAccount =
+  | { readonly status: 'linked'; readonly accountId: string }
+  /** No account was chosen: the service must ask the person (two candidates, or identities that disagree). */
+  | { readonly status: 'ambiguous'; readonly reason: string };
+
 /** What the library keeps in `req.session.franceconnect`. */
 export interface FranceConnectSessionState {
   identities?: Partial<Record<PlatformId, FcIdentity>>;
   /** The platform of the most recent sign-in. */
   current?: PlatformId;
+  /** The account of the person, when identity linking is configured. */
+  account?: SessionAccount;
   /**
    * Random value binding sign-in transactions to this browser: a callback only completes in the browser
    * that started the sign-in. Kept across session id regeneration.
@@ -80,7 +88,12 @@ export function currentIdentity(req: Request): FcIdentity | undefined {
  * Stores a completed sign-in. The session id is regenerated first, so an id fixed by an attacker before
  * sign-in is worthless after it; what the session already held for the other platform is carried over.
  */
-export async function storeSignedIn(req: Request, identity: FcIdentity, accessToken: string | undefined): Promise<void> {
+export async function storeSignedIn(
+  req: Request,
+  identity: FcIdentity,
+  accessToken: string | undefined,
+  account?: SessionAccount,
+): Promise<void> {
   const previous = sessionState(req);
   // Everything else the session holds (a sign-in in progress on the other platform in another tab, the
   // application's own data) survives the new id.
@@ -92,6 +105,7 @@ export async function storeSignedIn(req: Request, identity: FcIdentity, accessTo
     ...previous,
     identities: { ...previous.identities, [identity.platform]: identity },
     current: identity.platform,
+    ...(account && { account }),
     accessTokens: { ...previous.accessTokens, [identity.platform]: accessToken },
   };
   await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../../../libs/franceconnect/src/index.js';
+import type { DemoConfig } from './demo.config.js';
+
+/** Default database of the sample app: a SQLite file, so `npm start` needs nothing installed. */
+export const DEFAULT_SQLITE_FILE = '.data/demo.sqlite';
+
+/**
+ * TypeORM options of the sample app: PostgreSQL when `DATABASE_URL` is a `postgres://` URL (optionally in
+ * the schema `DATABASE_SCHEMA`), otherwise SQLite (better-sqlite3) in the file `DATABASE_URL` names
+ * (`sqlite:path`) or `.data/demo.sqlite`. The identity tables are created by the library's migrations,
+ * run at start; never `synchronize`.
+ */
+export function databaseOptions(config: DemoConfig): TypeOrmModuleOptions {
+  const common = {
+    entities: [...IDENTITY_ENTITIES],
+    migrations: [...IDENTITY_MIGRATIONS],
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  };
+  const url = config.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    return { ...common, type: 'postgres' as const, url, schema: config.databaseSchema, extra: { max: 10 } };
+  }
+  const file = resolve(url ? url.replace(/^sqlite:/, '') : DEFAULT_SQLITE_FILE);
+  mkdirSync(dirname(file), { recursive: true });
+  return { ...common, type: 'better-sqlite3' as const, database: file };
+}
+
+/** Creates the PostgreSQL schema named by `DATABASE_SCHEMA` when missing, before TypeORM starts. */
+export async function prepareDatabase(config: DemoConfig): Promise<void> {
+  if (!config.databaseSchema || !config.databaseUrl || !/^postgres(ql)?:\/\//.test(config.databaseUrl)) return;
+  const admin = await new DataSource({ type: 'postgres', url: config.databaseUrl }).initialize();
+  try {
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS "${config.databaseSchema.replace(/"/g, '')}"`);
+  } finally {
+    await admin.destroy();
+  }
+}

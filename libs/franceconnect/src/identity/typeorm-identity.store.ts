@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryFailedError, type Repository } from 'typeorm';
+import type { IdentityPlatform } from './identity.constants.js';
+import { IdentityAccount } from './identity-account.entity.js';
+import { identityColumnTypes } from './identity-columns.js';
+import { IdentityLink } from './identity-link.entity.js';
+import type {
+  IdentityLinkRecord,
+  IdentityLinkTouch,
+  IdentityStore,
+  LinkInsertOutcome,
+  NewIdentityLink,
+} from './identity-store.interface.js';
+
+/** Driver error codes of a violated unique or primary key constraint. */
+const UNIQUE_VIOLATION_CODES: ReadonlySet<unknown> = new Set([
+  '23505', // PostgreSQL unique_violation
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+]);
+
+/**
+ * {@link IdentityStore} on a TypeORM `DataSource` (PostgreSQL or better-sqlite3) holding
+ * {@link IDENTITY_ENTITIES}, created by {@link IDENTITY_MIGRATIONS}.
+ *
+ * Concurrency rests on the database's unique constraints, not on reading first: an insert that loses
+ * a race is rolled back and the winner's row is read and returned. On SQLite, where TypeORM shares one
+ * connection between all callers (so two open transactions would interleave on it), this store runs
+ * its operations one at a time; use one store per `DataSource` there.
+ *
+ * @throws {IdentityConfigurationError} from the constructor when the data source is neither PostgreSQL
+ *   nor better-sqlite3.
+ */
+@Injectable()
+export class TypeOrmIdentityStore implements IdentityStore {
+  private readonly accounts: Repository<IdentityAccount>;
+  private readonly links: Repository<IdentityLink>;
+  private readonly serialised: boolean;
+  private readonly lockRows: boolean;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dataSource: DataSource) {
+    identityColumnTypes(dataSource.options.type);
+    this.accounts = dataSource.getRepository(IdentityAccount);
+    this.links = dataSource.getRepository(IdentityLink);
+    this.serialised = dataSource.options.type === 'better-sqlite3';
+    this.lockRows = dataSource.options.type === 'postgres';
+  }
+
+  findLink(platform: IdentityPlatform, sub: string): Promise<IdentityLinkRecord | undefined> {
+    return this.exclusive(() => this.readLink(platform, sub));
+  }
+
+  findAccountIdsByPivotHash(pivotHash: string, limit = 2): Promise<string[]> {
+    return this.exclusive(async () => {
+      const fromAccounts = await this.accounts
+        .createQueryBuilder('account')
+        .select('account.id', 'id')
+        .where('account.pivotHash = :pivotHash', { pivotHash })
+        .limit(limit)
+        .getRawMany<{ id: string }>();
+      // An account also answers to the pivot identity of each of its links: with the common
+      // identifier, FC and FC+ may spell one person slightly differently.
+      const fromLinks = await this.links
+        .createQueryBuilder('link')
+        .select('link.accountId', 'id')
+        .distinct(true)
+        .where('link.pivotHash = :pivotHash', { pivotHash })
+        .limit(limit)
+        .getRawMany<{ id: string }>();
+      return [...new Set([...fromAccounts, ...fromLinks].map((row) => row.id))].slice(0, limit);
+    });
+  }
+
+  createAccountWithLink(
+    link: NewIdentityLink,
+  ): Promise<Extract<LinkInsertOutcome, { outcome: 'created' | 'sub-taken' }>> {
+    return this.exclusive(async () => {
+      const account = this.accounts.create({ id: randomUUID(), createdAt: link.seenAt, pivotHash: link.pivotHash });
+      const row = this.newLinkRow(account.id, link);
+      try {
+        await this.dataSource.transaction(async (manager) => {
+          await manager.insert(IdentityAccount, account);
+          await manager.insert(IdentityLink, row);
+        });
+        return { outcome: 'created', link: toRecord(row) };
+      } catch (error) {
+        // A concurrent first sign-in of the same identity committed first: the transaction is
+        // rolled back (no orphan account) and the winner's account is the answer.
+        if (!isUniqueViolation(error)) throw error;
+        const existing = await this.readLink(link.platform, link.sub);
+        if (existing) return { outcome: 'sub-taken', link: existing };
+        throw error;
+      }
+    });
+  }
+
+  addLink(accountId: string, link: NewIdentityLink): Promise<LinkInsertOutcome> {
+    return this.exclusive(async () => {
+      const row = this.newLinkRow(accountId, link);
+      try {
+        await this.links.insert(row);
+        return { outcome: 'created', link: toRecord(row) };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        const existing = await this.readLink(link.platform, link.sub);
+        if (existing) return { outcome: 'sub-taken', link: existing };
+        if (await this.links.existsBy({ accountId, platform: link.platform })) return { outcome: 'platform-taken' };
+        throw error;
+      }
+    });
+  }
+
+  touchLink(linkId: string, touch: IdentityLinkTouch): Promise<void> {
+    return this.exclusive(async () => {
+      await this.links.update(
+        { id: linkId },
+        {
+          lastSeenAt: touch.seenAt,
+          lastAcr: touch.acr,
+          ...(touch.pivotHash === null ? {} : { pivotHash: touch.pivotHash }),
+        },
+      );
+    });
+  }
+
+  listLinks(accountId: string): Promise<IdentityLinkRecord[]> {
+    return this.exclusive(async () => {
+      const rows = await this.links.find({ where: { accountId }, order: { platform: 'ASC' } });
+      return rows.map(toRecord);
+    });
+  }
+
+  deleteAccount(accountId: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      // Links go with the account through ON DELETE CASCADE, and their pivot hashes with them.
+      const result = await this.accounts.delete({ id: accountId });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  deleteLink(accountId: string, platform: IdentityPlatform): Promise<'deleted' | 'not-found' | 'last-link'> {
+    return this.exclusive(() =>
+      this.dataSource.transaction(async (manager) => {
+        // Lock the account so that two unlinks of one account (FC and FC+ at once) cannot both see
+        // "another identity remains" and leave it with none. SQLite runs them one at a time anyway.
+        const query = manager.getRepository(IdentityAccount).createQueryBuilder('account').where('account.id = :accountId', {
+          accountId,
+        });
+        if (this.lockRows) query.setLock('pessimistic_write');
+        if (!(await query.getExists())) return 'not-found';
+        const links = await manager.findBy(IdentityLink, { accountId });
+        const target = links.find((candidate) => candidate.platform === platform);
+        if (!target) return 'not-found';
+        if (links.length === 1) return 'last-link';
+        await manager.delete(IdentityLink, { id: target.id });
+        return 'deleted';
+      }),
+    );
+  }
+
+  private async readLink(platform: IdentityPlatform, sub: string): Promise<IdentityLinkRecord | undefined> {
+    const row = await this.links.findOneBy({ platform, sub });
+    return row ? toRecord(row) : undefined;
+  }
+
+  private newLinkRow(accountId: string, link: NewIdentityLink): IdentityLink {
+    return this.links.create({
+      id: randomUUID(),
+      accountId,
+      platform: link.platform,
+      sub: link.sub,
+      firstSeenAt: link.seenAt,
+      lastSeenAt: link.seenAt,
+      lastAcr: link.acr,
+      pivotHash: link.pivotHash,
+    });
+  }
+
+  /** Runs `task` after every task queued before it, on SQLite; straight away elsewhere. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (!this.serialised) return task();
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/**
+ * Whether `error` is a violated unique (or primary key) constraint, on PostgreSQL (`23505`) or SQLite
+ * (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_CONSTRAINT_PRIMARYKEY`).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError: unknown = error.driverError;
+  const code = typeof driverError === 'object' && driverError !== null ? (driverError as { code?: unknown }).code : undefined;
+  return UNIQUE_VIOLATION_CODES.has(code);
+}
+
+function toRecord(row: IdentityLink): IdentityLinkRecord {
+  return Object.freeze({
+    id: row.id,
+    accountId: row.accountId,
+    platform: row.platform,
+    sub: row.sub,
+    firstSeenAt: row.firstSeenAt,
+    lastSeenAt: row.lastSeenAt,
+    lastAcr: row.lastAcr,
+    pivotHash: row.pivotHash,
+  });
+}
