@@ -73,3 +73,18 @@ describe('FranceConnectPlusModule', () => {
     await expect(compiling).rejects.toThrow(/no encryption key for "ECDH-ES"/);
   });
 });
+
+describe('FranceConnectPlusModule with one platform', () => {
+  it('registers FranceConnect alone when FranceConnect+ is left out, with no keys needed', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        FranceConnectPlusModule.forRoot({
+          franceConnect: { ...plus, issuer: 'https://fcp-low.integ01.dev-franceconnect.fr/api/v2', redirectUri: 'https://service.example.fr/auth/fc/callback' },
+        }),
+      ],
+    }).compile();
+    expect(moduleRef.get(SignInService).platforms).toEqual(['fc']);
+    expect(moduleRef.get(KeyService).publicJwks()).toEqual({ keys: [] });
+    await moduleRef.close();
+  });
+});

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Session } from 'express-session';
 import type { EidasLevel } from '../acr/eidas.js';
-import type { PlatformId } from '../errors/franceconnect.errors.js';
+import { InternalSignInError, type PlatformId } from '../errors/franceconnect.errors.js';
 
 /** A person signed in through one platform, as kept in the session and returned by `@FcUser()`. */
 export interface FcIdentity {
@@ -62,12 +62,17 @@ declare module 'express-session' {
 }
 
 /**
- * @throws {Error} when no session middleware runs before the guard: the library needs server-side sessions.
+ * The library's part of the session.
+ *
+ * @throws {InternalSignInError} when no session middleware runs before the guard: the library needs
+ *   server-side sessions (`franceConnectSession()` or express-session).
  */
 export function sessionState(req: Request): FranceConnectSessionState {
   const session: Session | undefined = req.session;
   if (!session) {
-    throw new Error('FranceConnect sign-in needs a session: install express-session (or the Redis store) before the routes.');
+    throw new InternalSignInError(
+      'FranceConnect sign-in needs a session: install franceConnectSession() (or express-session) before the routes.',
+    );
   }
   req.session.franceconnect ??= {};
   return req.session.franceconnect;
