@@ -23,6 +23,9 @@ export async function createDemoApp(config: DemoConfig, options: CreateDemoAppOp
   const infrastructure = await createInfrastructure(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, infrastructure), {
     logger: options.logger ?? ['log', 'warn', 'error'],
+    // A start-up failure (bad configuration, database down) is thrown to the caller with its message,
+    // rather than ending the process.
+    abortOnError: false,
   });
   const secure = config.appUrl.startsWith('https://');
   if (secure) app.set('trust proxy', 1);

@@ -21,6 +21,13 @@ export function toFranceConnectError(error: unknown, platform: PlatformId): Fran
   if (isNetworkFailure(error)) {
     return new ProviderUnavailableError('The platform did not answer in time', { platform, cause: error });
   }
+  const status = unexpectedStatus(error);
+  if (status !== undefined && status >= 500) {
+    return new ProviderUnavailableError(`The platform failed (HTTP ${status})`, { platform, cause: error });
+  }
+  if (status !== undefined) {
+    return new TokenRequestError(`The platform's token endpoint refused the request (HTTP ${status})`, { platform, cause: error });
+  }
   if (error instanceof client.ResponseBodyError) {
     if (error.error === 'server_error' || error.error === 'temporarily_unavailable' || error.status >= 500) {
       return new ProviderUnavailableError(`The platform's token endpoint failed (${error.status})`, { platform, cause: error });
@@ -31,6 +38,19 @@ export function toFranceConnectError(error: unknown, platform: PlatformId): Fran
     return new IdTokenError(`The platform's answer failed a check: ${describe(error)}`, { platform, cause: error });
   }
   return new InternalSignInError('The sign-in failed unexpectedly', { platform, cause: error });
+}
+
+/**
+ * The HTTP error status (4xx, 5xx) of an answer openid-client could not read as an OAuth error, or
+ * `undefined`. oauth4webapi only reads an error body (`{ error }`) from a 4xx JSON answer: a 5xx, or an
+ * error page, arrives as a non-conform (`OAUTH_RESPONSE_IS_NOT_CONFORM`) or non-JSON
+ * (`OAUTH_RESPONSE_IS_NOT_JSON`) response carrying the response, whatever its body says.
+ */
+export function unexpectedStatus(error: unknown): number | undefined {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: unknown };
+  if (code !== 'OAUTH_RESPONSE_IS_NOT_CONFORM' && code !== 'OAUTH_RESPONSE_IS_NOT_JSON') return undefined;
+  const status = (cause as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 ? status : undefined;
 }
 
 /** Errors thrown by openid-client's checks (`OAUTH_*`) or by jose (`ERR_J*`). */

@@ -162,13 +162,14 @@ export class SignInService {
   }
 
   /**
-   * RFC 9207: the platform names itself in `iss` on the callback. An `iss` of the other platform means its
-   * answer was delivered here; openid-client would refuse it too, but only as a generic failure.
+   * RFC 9207: the platform names itself in `iss` on the callback, and both platforms always do. An `iss` of
+   * the other platform means its answer was delivered here; a missing one is refused too (RFC 9207 §2.4).
+   * openid-client would refuse both, but only as a generic failure.
    */
   private checkIssuer(platformId: PlatformId, req: Request): void {
     const iss = req.query.iss;
     const expected = this.options.platforms[platformId]?.issuer;
-    if (iss !== undefined && iss !== expected) {
+    if (iss !== expected) {
       throw new IssuerMismatchError('The callback comes from another issuer than this platform', { platform: platformId });
     }
   }
@@ -269,7 +270,7 @@ export class SignInService {
           done(new StateMismatchError('The sign-in transaction could not be verified', { platform: platform.id }));
           return;
         }
-        verifySignIn(platform, config, tokens, transaction).then(
+        verifySignIn(platform, config, tokens, transaction, { clockToleranceSeconds: this.options.clockToleranceSeconds }).then(
           (verified) => done(null, verified),
           (error: unknown) => done(error),
         );

@@ -4,7 +4,7 @@ import { EncryptionRequiredError, IdTokenError, UserInfoError } from '../errors/
 import type { ResolvedPlatform } from '../options/resolve-options.js';
 import type { FcIdentity } from '../session/session-state.js';
 import type { SignInTransaction } from '../transactions/transaction-store.interface.js';
-import { isNetworkFailure, toFranceConnectError } from './map-error.js';
+import { isNetworkFailure, toFranceConnectError, unexpectedStatus } from './map-error.js';
 
 type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
 
@@ -14,11 +14,28 @@ export interface VerifiedSignIn {
   readonly accessToken: string;
 }
 
+/** Options of {@link verifySignIn}. */
+export interface VerifySignInOptions {
+  /**
+   * How far in the future an ID token's `iat` may be, in seconds: the module's `clockToleranceSeconds`.
+   * Default {@link MAX_IAT_SKEW_SECONDS}.
+   */
+  readonly clockToleranceSeconds?: number;
+}
+
+/**
+ * Bound on a future `iat` when no clock tolerance is given: one ID token lifetime (60 s). A token issued
+ * further ahead than it lives comes from a clock that disagrees with ours by more than the token's whole
+ * validity, or was minted in advance to be used later.
+ */
+export const MAX_IAT_SKEW_SECONDS = 60;
+
 /**
  * The checks FranceConnect requires on top of what openid-client already did on the token response
- * (signature with the pinned algorithm, `iss`, `aud`, `exp`, `iat`, `nonce`):
+ * (signature with the pinned algorithm, `iss`, `aud`, `exp`, `nonce`, presence of `iat`):
  * - on FranceConnect+, the ID token and userinfo must have been encrypted: openid-client decrypts a JWE
  *   when one comes, but would accept a plain signed token just as well;
+ * - `iat` must not be in the future: openid-client only checks that it is a number;
  * - the returned `acr` must be at least the level this transaction asked for;
  * - userinfo must be a signed JWT (pinned by `userinfo_signed_response_alg`) about the same `sub`.
  *
@@ -29,6 +46,7 @@ export async function verifySignIn(
   config: client.Configuration,
   tokens: Tokens,
   transaction: SignInTransaction,
+  options: VerifySignInOptions = {},
 ): Promise<VerifiedSignIn> {
   const claims = tokens.claims();
   if (!claims) {
@@ -44,6 +62,14 @@ export async function verifySignIn(
     // The platform expects the signed inner token, not the JWE, as `id_token_hint` at logout.
     idToken = inner;
   }
+  // OIDC Core §3.1.3.7 lets the client bound `iat`; oauth4webapi checks `exp` and `nbf` but not this. A
+  // token dated in the future is not one the platform just issued for this callback.
+  const tolerance = options.clockToleranceSeconds ?? MAX_IAT_SKEW_SECONDS;
+  if (typeof claims.iat === 'number' && claims.iat > Math.floor(Date.now() / 1000) + tolerance) {
+    throw new IdTokenError('The ID token is dated in the future ("iat"): check the clocks, or the token was not issued now', {
+      platform: platform.id,
+    });
+  }
   const acr = assertAcrSatisfies(claims.acr, transaction.acr, platform.id);
 
   let userinfo: client.UserInfoResponse;
@@ -51,7 +77,8 @@ export async function verifySignIn(
     // openid-client checks that userinfo's `sub` equals the ID token's.
     userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
   } catch (error) {
-    if (isNetworkFailure(error)) throw toFranceConnectError(error, platform.id);
+    // A platform that is down or answers with an error page is unavailable, not a forger.
+    if (isNetworkFailure(error) || (unexpectedStatus(error) ?? 0) >= 500) throw toFranceConnectError(error, platform.id);
     const reason = error instanceof Error ? error.message.slice(0, 200) : 'invalid answer';
     throw new UserInfoError(`The platform's userinfo answer failed a check: ${reason}`, { platform: platform.id, cause: error });
   }
