@@ -1,3 +1,4 @@
+import { KeyService } from '../../../libs/franceconnect/src/index.js';
 import { createDemoApp } from './bootstrap.js';
 import { demoConfigFromEnv } from './demo.config.js';
 
@@ -5,4 +6,11 @@ import { demoConfigFromEnv } from './demo.config.js';
 const config = demoConfigFromEnv();
 const app = await createDemoApp(config);
 await app.listen(config.port);
+// `kill -HUP <pid>` after changing the key file: new keys are used without a restart (docs/keys.md).
+process.on('SIGHUP', () => {
+  app.get(KeyService).reload().then(
+    ({ changed }) => console.log(`Keys ${changed ? 'reloaded' : 'unchanged'}`),
+    (error: Error) => console.error(`Keys not reloaded, the previous ones stay in use: ${error.message}`),
+  );
+});
 console.log(`Sample app listening on ${config.appUrl} (FranceConnect+ issuer ${config.fcp.issuer})`);

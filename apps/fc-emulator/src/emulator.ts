@@ -1,7 +1,7 @@
 /**
  * Starts both emulated platforms in this process, each on its own port.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { clientsOf, validateClients, type EmulatorClientConfig } from './clients.js';
@@ -9,7 +9,9 @@ import { DEFAULT_CLIENTS } from './default-clients.js';
 import { EmulatorConfigurationError } from './errors.js';
 import { TEST_IDENTITIES, type TestIdentity } from './identities.js';
 import { createInteractionRoutes } from './interactions.js';
-import { FC, FCP, type PlatformDefinition } from './platforms.js';
+import { generateCookieKeys, generateSigningKeys, type PrivateJwks } from './keys.js';
+import { createMemoryAdapter } from './memory-adapter.js';
+import { FC, FCP, type PlatformDefinition, type PlatformId } from './platforms.js';
 import { createPlatformProvider, issuerPath } from './provider.js';
 import { createPlatformHandler } from './server.js';
 import { subjectFor } from './subjects.js';
@@ -47,12 +49,27 @@ export interface RunningPlatform {
   issuer: string;
 }
 
+/** Result of {@link RunningFcEmulator.rotateSigningKeys}. */
+export interface SigningKeyRotation {
+  /** `kid` of the new signing keys, one per signing algorithm of the platform. */
+  kids: string[];
+  /** `kid` of the keys that signed until now: still published, no longer used to sign. */
+  previousKids: string[];
+}
+
 /** A running emulator. */
 export interface RunningFcEmulator {
   fc: RunningPlatform;
   fcp: RunningPlatform;
   /** The test identities offered on the login page. */
   identities: readonly TestIdentity[];
+  /**
+   * Rotates a platform's signing keys, as FranceConnect does from time to time: new keys (new `kid`)
+   * sign every token from now on and come first in `/jwks`; the previous keys stay published after them,
+   * so tokens already issued (and `id_token_hint` at logout) still verify. Sessions, codes and tokens in
+   * flight are kept. A relying party that cached the JWKS meets an unknown `kid` on its next token.
+   */
+  rotateSigningKeys(platform: PlatformId): Promise<SigningKeyRotation>;
   /** Closes both servers and every open connection. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -134,26 +151,56 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
   const log = options.log === false ? () => {} : (options.log ?? defaultLog);
   const servers: Server[] = [];
 
+  const rotations = new Map<PlatformId, () => Promise<SigningKeyRotation>>();
+
   async function startPlatform(platform: PlatformDefinition, port: number, publicUrl: string | undefined): Promise<RunningPlatform> {
     const server = createServer();
     servers.push(server);
     const address = await listen(server, port, host);
     const origin = publicUrl === undefined ? `http://${urlHost(host)}:${address.port}` : new URL(publicUrl).origin;
     const issuer = `${origin}${ISSUER_PATH}`;
-    const provider = await createPlatformProvider({
-      platform,
-      issuer,
-      clients: clientsOf(clients, platform.id),
-      sameSubject,
-      log,
-    });
-    // Behind a reverse proxy the public host and scheme come from X-Forwarded-* headers.
-    provider.proxy = publicUrl !== undefined;
     const prefix = issuerPath(issuer);
-    const interactions = createInteractionRoutes(provider, platform, prefix, (person) => subjectFor(person, platform.id, sameSubject));
-    server.on('request', createPlatformHandler({ platform, provider, issuer, prefix, interactions, log }));
+    // Kept across signing key rotations: each rotation builds a new provider on the same storage.
+    const adapter = createMemoryAdapter();
+    const cookieKeys = generateCookieKeys();
+
+    const buildHandler = async (jwks: PrivateJwks): Promise<RequestListener> => {
+      const provider = await createPlatformProvider({
+        platform,
+        issuer,
+        clients: clientsOf(clients, platform.id),
+        sameSubject,
+        log,
+        carried: { adapter, cookieKeys, jwks },
+      });
+      // Behind a reverse proxy the public host and scheme come from X-Forwarded-* headers.
+      provider.proxy = publicUrl !== undefined;
+      const interactions = createInteractionRoutes(provider, platform, prefix, (person) => subjectFor(person, platform.id, sameSubject));
+      return createPlatformHandler({ platform, provider, issuer, prefix, interactions, log });
+    };
+
+    let signingKeys = await generateSigningKeys(platform.signingAlgs);
+    let handler = await buildHandler(signingKeys);
+    server.on('request', (req, res) => handler(req, res));
+
+    rotations.set(platform.id, async () => {
+      const previous = signingKeys;
+      const fresh = await generateSigningKeys(platform.signingAlgs);
+      // oidc-provider signs with the first key of the algorithm: the new keys go first.
+      handler = await buildHandler({ keys: [...fresh.keys, ...previous.keys] });
+      signingKeys = fresh;
+      const rotation = { kids: fresh.keys.map((key) => String(key.kid)), previousKids: previous.keys.map((key) => String(key.kid)) };
+      log(`${platform.id} signing keys rotated: ${rotation.kids.join(', ')} (previous ${rotation.previousKids.join(', ')} still published)`);
+      return rotation;
+    });
     return { issuer };
   }
+
+  const rotateSigningKeys = async (platform: PlatformId): Promise<SigningKeyRotation> => {
+    const rotate = rotations.get(platform);
+    if (rotate === undefined) throw new TypeError(`Unknown platform ${JSON.stringify(platform)}: use "fc" or "fcp".`);
+    return rotate();
+  };
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -174,7 +221,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
       log(`  ${person.id.padEnd(18)} ${person.family_name} ${person.given_name}, ${person.birthdate}, amr ${person.amr.join(',')}`);
     }
 
-    return Object.freeze({ fc, fcp, identities: TEST_IDENTITIES, stop });
+    return Object.freeze({ fc, fcp, identities: TEST_IDENTITIES, rotateSigningKeys, stop });
   } catch (error) {
     await stop();
     throw error;

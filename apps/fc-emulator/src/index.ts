@@ -15,6 +15,7 @@ export {
   startFcEmulator,
   type RunningFcEmulator,
   type RunningPlatform,
+  type SigningKeyRotation,
   type StartFcEmulatorOptions,
 } from './emulator.js';
 export { readClients, validateClients, type EmulatorClientConfig } from './clients.js';

@@ -1,14 +1,14 @@
 /**
  * One oidc-provider instance configured like FranceConnect's core for one platform (fc-spec §10).
  */
-import Provider, { errors, type Account, type Configuration } from 'oidc-provider';
+import Provider, { errors, type Account, type AdapterFactory, type Configuration } from 'oidc-provider';
 
 import { claimsConfiguration } from './claims.js';
 import { fetchWithoutSsrfGuard, refetchClientJwksOnEveryUse } from './client-jwks.js';
 import { toClientMetadata, type EmulatorClientConfig } from './clients.js';
 import { EmulatorConfigurationError } from './errors.js';
 import { identityClaims, TEST_IDENTITIES, type TestIdentity } from './identities.js';
-import { generateCookieKeys, generateSigningKeys } from './keys.js';
+import { generateCookieKeys, generateSigningKeys, type PrivateJwks } from './keys.js';
 import { createMemoryAdapter } from './memory-adapter.js';
 import { CONTENT_ENCRYPTION, type PlatformDefinition } from './platforms.js';
 import { interactionPolicyFor, requestRules } from './request-rules.js';
@@ -24,6 +24,16 @@ export interface PlatformProviderOptions {
   clients: readonly EmulatorClientConfig[];
   sameSubject: boolean;
   log: (line: string) => void;
+  /**
+   * State a provider takes over from the one it replaces (see `rotateSigningKeys`): its storage, so
+   * sessions, codes and tokens survive, its cookie keys, so browsers' cookies stay valid, and the
+   * signing keys to use. Default: fresh ones.
+   */
+  carried?: {
+    adapter: AdapterFactory;
+    cookieKeys: string[];
+    jwks: PrivateJwks;
+  };
 }
 
 /** FranceConnect's endpoint paths under the issuer (fc-spec §1). */
@@ -62,7 +72,7 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
 
   const configuration: Configuration = {
     acrValues: [...platform.acrValues],
-    adapter: createMemoryAdapter(),
+    adapter: options.carried?.adapter ?? createMemoryAdapter(),
     allowOmittingSingleRegisteredRedirectUri: false,
     claims: claimsConfiguration(platform),
     clientAuthMethods: ['client_secret_post'],
@@ -85,7 +95,7 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
         interaction: `${platform.cookiePrefix}_interaction`,
         resume: `${platform.cookiePrefix}_interaction_resume`,
       },
-      keys: generateCookieKeys(),
+      keys: options.carried?.cookieKeys ?? generateCookieKeys(),
     },
     discovery: {
       ui_locales_supported: ['fr'],
@@ -136,7 +146,7 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       url: (_ctx, interaction) => `${prefix}/interaction/${interaction.uid}`,
     },
     issueRefreshToken: () => false,
-    jwks: await generateSigningKeys(platform.signingAlgs),
+    jwks: options.carried?.jwks ?? (await generateSigningKeys(platform.signingAlgs)),
     // PKCE (S256) is accepted, not required.
     pkce: { required: () => false },
     renderError: (ctx, out) => renderHtml(ctx, errorPage({ platform, error: out.error, description: out.error_description })),

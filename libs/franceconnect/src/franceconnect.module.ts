@@ -125,7 +125,7 @@ async function loadServiceKeys(options: ResolvedFranceConnectOptions): Promise<K
       : options.keys;
   let keySet: KeySet;
   try {
-    keySet = await loadKeySet(source, { production: options.production, logger });
+    keySet = await loadKeySet(source, { production: options.production, logger, gracePeriodSeconds: options.retiredKeyGraceSeconds });
   } catch (error) {
     if (error instanceof KeyConfigurationError) {
       throw new FranceConnectConfigurationError(error.problems.map((problem) => `keys: ${problem}`));

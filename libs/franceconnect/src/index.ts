@@ -43,7 +43,10 @@ export type { RedisTransactionClient } from './transactions/redis-transaction.st
 
 export { KeyService } from './keys/key.service.js';
 export { ENCRYPTION_ALGS, KeySet, loadKeySet, generateEncryptionKey, generateSigningKey } from './keys/index.js';
-export type { EncryptionAlg, KeySource, PublicJwks } from './keys/index.js';
+export { DEFAULT_RETIRED_KEY_GRACE_SECONDS, KEY_RETIRED_AT_MEMBER, KEY_STATE_MEMBER, KEY_STATES } from './keys/index.js';
+export { addKey, pruneRetiredKeys, retireKey, rotateKeys } from './keys/index.js';
+export type { EncryptionAlg, KeyDescription, KeySetOptions, KeySource, KeyState, PublicJwks } from './keys/index.js';
+export type { KeyReloadResult } from './keys/key.service.js';
 
 export { FranceConnectExceptionFilter } from './errors/franceconnect-exception.filter.js';
 export { SignInRedirect, isSignInRedirect } from './errors/sign-in-redirect.js';
@@ -70,7 +73,7 @@ export {
   UserInfoError,
 } from './errors/franceconnect.errors.js';
 export type { FranceConnectErrorOptions, PlatformId } from './errors/franceconnect.errors.js';
-export { JweDecryptionError, KeyConfigurationError } from './keys/index.js';
+export { JweDecryptionError, KeyConfigurationError, KeyRotationError } from './keys/index.js';
 
 // Identity linking: one account per person across FranceConnect and FranceConnect+.
 export * from './identity/index.js';

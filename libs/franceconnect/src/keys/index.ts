@@ -6,7 +6,24 @@ export {
   isSigningAlg,
 } from './keys.constants.js';
 export type { EncryptionAlg, SigningAlg } from './keys.constants.js';
-export { JweDecryptionError, KeyConfigurationError } from './keys.errors.js';
+export { JweDecryptionError, KeyConfigurationError, KeyRotationError } from './keys.errors.js';
+export {
+  DEFAULT_RETIRED_KEY_GRACE_SECONDS,
+  KEY_RETIRED_AT_MEMBER,
+  KEY_STATES,
+  KEY_STATE_MEMBER,
+  isKeyState,
+} from './key-states.js';
+export type { KeyState } from './key-states.js';
+export { addKey, orderKeysByState, pruneRetiredKeys, retireKey, rotateKeys } from './key-rotation.js';
+export type {
+  KeySetChange,
+  KeyStateChange,
+  PrivateJwksDocument,
+  PruneRetiredKeysOptions,
+  RetireKeyOptions,
+  RotateKeysOptions,
+} from './key-rotation.js';
 export { generateEncryptionKey, generateSigningKey } from './key-generation.js';
 export type { GenerateKeyOptions } from './key-generation.js';
 export { KeySet } from './key-set.js';
@@ -14,6 +31,8 @@ export type {
   DecryptedJwe,
   JweDecryptOptions,
   JweDecryptionKey,
+  KeyDescription,
+  KeySetOptions,
   PublicJwk,
   PublicJwks,
   SigningKey,

@@ -6,6 +6,8 @@ import { JweDecryptionError, KeyConfigurationError } from './keys.errors.js';
 import { keyPairMatches } from './key-pair.check.js';
 import { PUBLIC_JWK_MEMBERS } from './keys.internal-constants.js';
 import { checkPrivateJwks } from './private-jwks.validation.js';
+import { DEFAULT_RETIRED_KEY_GRACE_SECONDS, retiredKeyExpiry } from './key-states.js';
+import type { KeyState } from './key-states.js';
 
 /** A public JWK as published: only the members listed in the allow list, frozen. */
 export type PublicJwk = Readonly<
@@ -52,9 +54,42 @@ export interface DecryptedJwe {
   readonly alg: string;
 }
 
-type KeyEntry =
-  | { readonly use: 'enc'; readonly alg: EncryptionAlg; readonly kid: string; readonly key: CryptoKey }
-  | { readonly use: 'sig'; readonly alg: SigningAlg; readonly kid: string; readonly key: CryptoKey };
+/** Options of {@link KeySet.fromJwks}. */
+export interface KeySetOptions {
+  /**
+   * How long a retired key still decrypts after its `fc:retiredAt`, in seconds. Default: 24 hours
+   * ({@link DEFAULT_RETIRED_KEY_GRACE_SECONDS}).
+   */
+  readonly gracePeriodSeconds?: number;
+  /** The clock, in epoch milliseconds, that ends grace periods. Default: `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** What a key set holds, one entry per key, without key material: for listings and diagnostics. */
+export interface KeyDescription {
+  readonly kid: string;
+  readonly use: 'enc' | 'sig';
+  readonly alg: EncryptionAlg | SigningAlg;
+  readonly state: KeyState;
+  /** Whether the key is in the public JWKS (current and next keys). */
+  readonly published: boolean;
+  /** Whether the key decrypts (encryption keys: current, next, and retired ones within their grace period). */
+  readonly decrypts: boolean;
+  /** When a retired key was retired, epoch seconds. */
+  readonly retiredAt?: number;
+  /** When a retired key stops decrypting, epoch seconds. */
+  readonly decryptsUntil?: number;
+}
+
+type KeyEntry = {
+  readonly kid: string;
+  readonly key: CryptoKey;
+  readonly state: KeyState;
+  readonly retiredAt?: number;
+} & (
+  | { readonly use: 'enc'; readonly alg: EncryptionAlg }
+  | { readonly use: 'sig'; readonly alg: SigningAlg }
+);
 
 type EncryptionEntry = Extract<KeyEntry, { use: 'enc' }>;
 
@@ -65,14 +100,22 @@ type EncryptionEntry = Extract<KeyEntry, { use: 'enc' }>;
  * ({@link KeySet.publicJwks}), hands the decryption keys to openid-client
  * ({@link KeySet.decryptionKeys}) and can decrypt a compact JWE itself ({@link KeySet.decrypt}).
  * Private keys are held only as non-extractable `CryptoKey`s: the private JWK members are not kept.
+ *
+ * Keys may carry a state (`fc:state`, see key-states.ts): `current` keys are published first, `next`
+ * keys after them, `retired` keys are not published and decrypt only during a grace period.
  */
 export class KeySet {
+  /** Every key, published ones first (current, then next, each in file order), then retired ones. */
   readonly #entries: readonly KeyEntry[];
   readonly #publicJwks: PublicJwks;
+  readonly #gracePeriodSeconds: number;
+  readonly #now: () => number;
 
-  private constructor(entries: readonly KeyEntry[], publicJwks: PublicJwks) {
+  private constructor(entries: readonly KeyEntry[], publicJwks: PublicJwks, options: Required<KeySetOptions>) {
     this.#entries = entries;
     this.#publicJwks = publicJwks;
+    this.#gracePeriodSeconds = options.gracePeriodSeconds;
+    this.#now = options.now;
   }
 
   /**
@@ -80,15 +123,23 @@ export class KeySet {
    *
    * Each key needs a unique `kid`, its private part `d`, `use` (`enc` or `sig`) and an `alg`
    * (`RSA-OAEP`, `RSA-OAEP-256` or `ECDH-ES` for `enc`; `ES256` or `RS256` for `sig`); RSA keys need
-   * at least 2048 bits and EC keys the P-256 curve; symmetric keys are refused. The order of the
-   * keys matters: FranceConnect+ encrypts to the first published key of the registered `alg`.
+   * at least 2048 bits and EC keys the P-256 curve; symmetric keys are refused. FranceConnect+
+   * encrypts to the first published key of the registered `alg`: keys are published by state
+   * (`current` first, then `next`; `retired` ones not at all) and, within a state, in the order given.
    * Each key's public and private parts are checked to belong together by a round trip.
    *
    * @throws {KeyConfigurationError} listing every problem found, with how to fix each.
+   * @throws {TypeError} if `options.gracePeriodSeconds` is not a non-negative number.
    */
-  static async fromJwks(jwks: unknown): Promise<KeySet> {
-    const { problems, keys } = checkPrivateJwks(jwks);
-    // Taken now, from the checked keys in their given order, before anything is awaited.
+  static async fromJwks(jwks: unknown, options: KeySetOptions = {}): Promise<KeySet> {
+    const { gracePeriodSeconds = DEFAULT_RETIRED_KEY_GRACE_SECONDS, now = () => Date.now() } = options;
+    if (typeof gracePeriodSeconds !== 'number' || !Number.isFinite(gracePeriodSeconds) || gracePeriodSeconds < 0) {
+      throw new TypeError('gracePeriodSeconds must be a non-negative number of seconds.');
+    }
+    const { problems, keys: checkedKeys } = checkPrivateJwks(jwks);
+    // Published order: current keys, then next keys, then (unpublished) retired keys; the sort is stable.
+    const keys = checkedKeys.toSorted((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state]);
+    // Taken now, from the checked keys, before anything is awaited.
     const publicKeys = keys.map((checked) => toPublicJwk(checked.jwk));
     // Import even when other keys have problems, so one error lists them all.
     const imported = await Promise.all(
@@ -104,10 +155,11 @@ export class KeySet {
             );
             return undefined;
           }
+          const lifecycle = { state: checked.state, ...(checked.retiredAt === undefined ? {} : { retiredAt: checked.retiredAt }) };
           const entry: KeyEntry =
             checked.use === 'enc'
-              ? { use: 'enc', alg: checked.alg, kid, key }
-              : { use: 'sig', alg: checked.alg, kid, key };
+              ? { use: 'enc', alg: checked.alg, kid, key, ...lifecycle }
+              : { use: 'sig', alg: checked.alg, kid, key, ...lifecycle };
           return entry;
         } catch (error) {
           problems.push(
@@ -120,50 +172,84 @@ export class KeySet {
     if (problems.length > 0) throw new KeyConfigurationError(problems);
 
     const entries = Object.freeze(imported.filter((entry) => entry !== undefined));
-    return new KeySet(entries, Object.freeze({ keys: Object.freeze(publicKeys) }));
+    const published = Object.freeze(publicKeys.filter((_jwk, position) => keys[position]?.state !== 'retired'));
+    return new KeySet(entries, Object.freeze({ keys: published }), { gracePeriodSeconds, now });
   }
 
   /**
-   * The public JWKS to serve at the registered `jwks_uri`: public members only, in the order of
-   * the private JWKS (FranceConnect+ encrypts to the first key of the registered `alg`, so during a
-   * rotation the new key goes first). Computed once and frozen.
+   * The public JWKS to serve at the registered `jwks_uri`: public members only, `current` keys first,
+   * then `next` keys, each in the order of the private JWKS; `retired` keys are not published.
+   * FranceConnect+ encrypts to the first key of the registered `alg`. Computed once and frozen.
    */
   publicJwks(): PublicJwks {
     return this.#publicJwks;
   }
 
   /**
-   * The private encryption keys, for `enableDecryptingResponses(config, ['A256GCM'], ...keys)`.
-   * Each carries `kid` and `alg`, so openid-client picks the key named by the JWE header.
+   * The private encryption keys that decrypt now, for `enableDecryptingResponses(config, ['A256GCM'], ...keys)`:
+   * current and next keys, and retired keys until their grace period ends. Each carries `kid` and
+   * `alg`, so openid-client picks the key named by the JWE header.
    *
    * Pass the registered `alg`: openid-client accepts exactly the JWE `alg` values of the keys it is
    * given, so handing it keys of other algorithms would widen what it accepts. Default: every
-   * encryption key. Signing keys are never included. A new array each call, of the keys imported once.
+   * encryption key. Signing keys are never included. A new array each call, of the keys imported once;
+   * a retired key drops out of it when its grace period ends.
    */
   decryptionKeys(alg?: EncryptionAlg): JweDecryptionKey[] {
+    const now = this.#nowSeconds();
     return this.#encryptionEntries()
-      .filter((entry) => alg === undefined || entry.alg === alg)
+      .filter((entry) => (alg === undefined || entry.alg === alg) && this.#decryptsAt(entry, now))
       .map(({ key, alg: keyAlg, kid }) => ({ key, alg: keyAlg, kid }));
   }
 
-  /** Whether the set holds an encryption key for `alg`. */
+  /** Whether the set publishes an encryption key for `alg` (a retired key does not count). */
   hasEncryptionKeyFor(alg: EncryptionAlg): boolean {
     return this.firstEncryptionKey(alg) !== undefined;
   }
 
   /**
    * The encryption key FranceConnect+ will encrypt to for `alg`: the first one published with that
-   * `alg`. `undefined` if there is none.
+   * `alg` (the current one, or the first next one when none is current). `undefined` if there is none.
    */
   firstEncryptionKey(alg: EncryptionAlg): { readonly kid: string; readonly alg: EncryptionAlg } | undefined {
-    const entry = this.#encryptionEntries().find((candidate) => candidate.alg === alg);
+    const entry = this.#encryptionEntries().find((candidate) => candidate.alg === alg && candidate.state !== 'retired');
     return entry && { kid: entry.kid, alg: entry.alg };
   }
 
-  /** The first signing key for `alg`, or `undefined` if there is none. */
+  /** The first published signing key for `alg` (the current one first), or `undefined` if there is none. */
   firstSigningKey(alg: SigningAlg): SigningKey | undefined {
-    const entry = this.#entries.find((candidate) => candidate.use === 'sig' && candidate.alg === alg);
+    const entry = this.#entries.find(
+      (candidate) => candidate.use === 'sig' && candidate.alg === alg && candidate.state !== 'retired',
+    );
     return entry && { key: entry.key, alg, kid: entry.kid };
+  }
+
+  /** How long a retired key still decrypts after it was retired, in seconds. */
+  get gracePeriodSeconds(): number {
+    return this.#gracePeriodSeconds;
+  }
+
+  /**
+   * Every key with its state, in published order (retired keys last), without key material: for
+   * listings, health checks and logs.
+   */
+  describeKeys(): KeyDescription[] {
+    const now = this.#nowSeconds();
+    return this.#entries.map((entry) => {
+      const retired =
+        entry.retiredAt === undefined
+          ? {}
+          : { retiredAt: entry.retiredAt, decryptsUntil: retiredKeyExpiry(entry.retiredAt, this.#gracePeriodSeconds) };
+      return {
+        kid: entry.kid,
+        use: entry.use,
+        alg: entry.alg,
+        state: entry.state,
+        published: entry.state !== 'retired',
+        decrypts: entry.use === 'enc' && this.#decryptsAt(entry, now),
+        ...retired,
+      };
+    });
   }
 
   /**
@@ -220,6 +306,16 @@ export class KeySet {
     return this.#entries.filter((entry): entry is EncryptionEntry => entry.use === 'enc');
   }
 
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  /** Whether a key decrypts at `now` (epoch seconds): published keys always, retired ones within their grace period. */
+  #decryptsAt(entry: KeyEntry, now: number): boolean {
+    if (entry.state !== 'retired') return true;
+    return now < retiredKeyExpiry(entry.retiredAt ?? 0, this.#gracePeriodSeconds);
+  }
+
   #selectDecryptionKey(header: CompactJWEHeaderParameters): KeyEntry {
     const { kid, alg, zip } = header;
     if (typeof kid !== 'string' || kid === '') {
@@ -235,6 +331,15 @@ export class KeySet {
     }
     if (entry.use !== 'enc') {
       throw new JweDecryptionError(`The JWE names kid ${JSON.stringify(kid)}, which is a signing key, not an encryption key.`);
+    }
+    // A retired key is kept for tokens already on their way when it was retired; past its grace period
+    // nothing legitimate is still encrypted to it, and accepting it would prolong the life of a key
+    // that may have been retired because it leaked.
+    if (!this.#decryptsAt(entry, this.#nowSeconds())) {
+      const until = retiredKeyExpiry(entry.retiredAt ?? 0, this.#gracePeriodSeconds);
+      throw new JweDecryptionError(
+        `The JWE was encrypted to kid ${JSON.stringify(kid)}, a key retired at ${isoTime(entry.retiredAt ?? 0)} whose grace period ended at ${isoTime(until)}: it no longer decrypts. Check that the JWKS published at the registered jwks_uri is the current one (platforms cache it for minutes).`,
+      );
     }
     if (alg !== entry.alg) {
       throw new JweDecryptionError(
@@ -252,6 +357,13 @@ export class KeySet {
     const kids = this.#encryptionEntries().map((entry) => JSON.stringify(entry.kid));
     return kids.length === 0 ? 'no encryption key' : `kid ${kids.join(', ')}`;
   }
+}
+
+/** Rank of each state in the published order. */
+const STATE_ORDER: Readonly<Record<KeyState, number>> = Object.freeze({ current: 0, next: 1, retired: 2 });
+
+function isoTime(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
 }
 
 /**

@@ -52,6 +52,10 @@ export interface LoadKeySetOptions {
   readonly logger?: KeySetLogger;
   /** Environment the `env` source reads. Default: `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How long a retired key still decrypts, in seconds. Default: 24 hours. */
+  readonly gracePeriodSeconds?: number;
+  /** The clock that ends grace periods, in epoch milliseconds. Default: `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** Encryption algorithms of a generated development key set when none are given. */
@@ -86,7 +90,10 @@ export async function loadKeySet(source: KeySetSource, options: LoadKeySetOption
 
   let keySet: KeySet;
   try {
-    keySet = await KeySet.fromJwks(jwks);
+    keySet = await KeySet.fromJwks(jwks, {
+      ...(options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
   } catch (error) {
     if (error instanceof KeyConfigurationError) {
       throw new KeyConfigurationError(error.problems.map((problem) => `${where}: ${problem}`));

@@ -1,36 +1,147 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { FRANCECONNECT_KEY_SET } from '../franceconnect.constants.js';
-import type { KeySet, PublicJwks, JweDecryptionKey, DecryptedJwe, JweDecryptOptions } from './key-set.js';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { FRANCECONNECT_KEY_SET, FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
+import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
+import type {
+  DecryptedJwe,
+  JweDecryptOptions,
+  JweDecryptionKey,
+  KeyDescription,
+  KeySet,
+  PublicJwks,
+} from './key-set.js';
+import { loadKeySet } from './key-source.js';
+import type { KeySetSource } from './key-source.js';
 import type { EncryptionAlg } from './keys.constants.js';
+import { KeyConfigurationError } from './keys.errors.js';
 
 const EMPTY_JWKS: PublicJwks = Object.freeze({ keys: Object.freeze([]) });
+
+/** Result of {@link KeyService.reload}. */
+export interface KeyReloadResult {
+  /** Whether the reloaded key set differs from the one in use (published keys, states, grace periods). */
+  readonly changed: boolean;
+  /** The keys now in use, without key material. */
+  readonly keys: readonly KeyDescription[];
+}
 
 /**
  * Owns the service provider's keys: publishes the public JWKS FranceConnect+ encrypts to, and provides
  * the private keys, selected by `kid`, that decrypt its answers. The keys are loaded and imported once, at
- * start-up; nothing here touches the disk or imports a key on a request.
+ * start-up, and again only when {@link KeyService.reload} is called; nothing here touches the disk or
+ * imports a key on a request.
  */
 @Injectable()
 export class KeyService {
-  constructor(@Optional() @Inject(FRANCECONNECT_KEY_SET) private readonly keySet?: KeySet) {}
+  private readonly logger = new Logger('FranceConnect');
+  private keySet?: KeySet;
+  /** Bumped by every reload that changed the keys. */
+  private generation = 0;
+  private reloading?: Promise<KeyReloadResult>;
+
+  constructor(
+    @Optional() @Inject(FRANCECONNECT_KEY_SET) keySet?: KeySet,
+    @Optional() @Inject(FRANCECONNECT_OPTIONS) private readonly options?: ResolvedFranceConnectOptions,
+  ) {
+    this.keySet = keySet;
+  }
 
   /** The public JWKS to publish (public members only; empty when FranceConnect+ is not configured). */
   publicJwks(): PublicJwks {
     return this.keySet?.publicJwks() ?? EMPTY_JWKS;
   }
 
-  /** The private keys of one key-management algorithm, with their `kid`, for openid-client. */
+  /**
+   * The private keys of one key-management algorithm that decrypt now, with their `kid`, for
+   * openid-client: current and next keys, and retired keys within their grace period.
+   */
   decryptionKeys(alg: EncryptionAlg): JweDecryptionKey[] {
-    return (this.keySet?.decryptionKeys() ?? []).filter((key) => key.alg === alg);
+    return this.keySet?.decryptionKeys(alg) ?? [];
+  }
+
+  /**
+   * Identifies the list {@link KeyService.decryptionKeys} returns for `alg`: it changes when a reload
+   * changes the keys and when a retired key's grace period ends. A holder of decryption keys (an
+   * openid-client configuration) compares it with the value it was built with to know it is stale.
+   */
+  decryptionKeysVersion(alg: EncryptionAlg): string {
+    const kids = this.decryptionKeys(alg).map((key) => key.kid);
+    return `${this.generation}:${kids.join(',')}`;
+  }
+
+  /** Every key in use with its state, without key material (empty when no key set is configured). */
+  describeKeys(): KeyDescription[] {
+    return this.keySet?.describeKeys() ?? [];
   }
 
   /**
    * Decrypts a compact JWE with the key its header names.
    *
-   * @throws {JweDecryptionError} for an unknown `kid`, an algorithm not allowed, or a damaged JWE.
+   * @throws {JweDecryptionError} for an unknown `kid`, a retired key past its grace period, an
+   *   algorithm not allowed, or a damaged JWE.
    */
   async decrypt(jwe: string, options: JweDecryptOptions): Promise<DecryptedJwe> {
     if (!this.keySet) throw new Error('No key set is configured');
     return this.keySet.decrypt(jwe, options);
   }
+
+  /**
+   * Loads the key set again from the configured source (the key file, the environment variable, the
+   * custom source) and, if it is valid, uses it from now on: the public JWKS, `decryptionKeys()` and
+   * `decrypt()` all switch at once. This is how a rotation reaches a running application: change the
+   * key file (the `franceconnect keys` commands), then call this method, for example on `SIGHUP`:
+   *
+   * ```ts
+   * process.on('SIGHUP', () => void app.get(KeyService).reload().catch((error) => logger.error(error)));
+   * ```
+   *
+   * A key set that does not load, or has no published key for the algorithm registered with
+   * FranceConnect+, is refused and the keys in use stay in use. A development source (`generate`) is
+   * read again but never regenerated. Concurrent calls share one reload.
+   *
+   * @throws {KeyConfigurationError} when the module has no key source, or the new key set is refused.
+   */
+  reload(): Promise<KeyReloadResult> {
+    this.reloading ??= this.loadAgain().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private async loadAgain(): Promise<KeyReloadResult> {
+    const keys = this.options?.keys;
+    if (!this.options || !keys) {
+      throw new KeyConfigurationError(['no key source is configured: there is nothing to reload (set the module option keys).']);
+    }
+    // On a reload the development key file must already exist: generating a new key set under a
+    // running application would silently replace the keys FranceConnect+ encrypts to.
+    const source: KeySetSource = 'generate' in keys ? { file: keys.generate.file } : keys;
+    const next = await loadKeySet(source, {
+      production: this.options.production,
+      logger: this.logger,
+      ...(this.keySet ? { gracePeriodSeconds: this.keySet.gracePeriodSeconds } : {}),
+    });
+    const registered = this.options.platforms.fcp?.encryptionAlg;
+    if (registered && !next.hasEncryptionKeyFor(registered)) {
+      throw new KeyConfigurationError([
+        `the reloaded key set publishes no encryption key for "${registered}", the algorithm registered with FranceConnect+: the keys in use are kept. Add a current or next key with alg "${registered}".`,
+      ]);
+    }
+    const changed = !this.keySet || fingerprint(this.keySet) !== fingerprint(next);
+    if (changed) {
+      this.keySet = next;
+      this.generation += 1;
+      this.logger.log(`Keys reloaded: ${summarize(next.describeKeys())}`);
+    }
+    return { changed, keys: (this.keySet ?? next).describeKeys() };
+  }
+}
+
+/** What a key set publishes and holds, to tell whether a reload changed anything. */
+function fingerprint(keySet: KeySet): string {
+  return JSON.stringify([keySet.publicJwks(), keySet.describeKeys(), keySet.gracePeriodSeconds]);
+}
+
+/** One line about the keys for the log: kid, alg and state, never key material. */
+function summarize(keys: readonly KeyDescription[]): string {
+  return keys.map((key) => `${key.kid} (${key.use} ${key.alg}, ${key.state}${key.decrypts || key.use === 'sig' ? '' : ', expired'})`).join(', ');
 }

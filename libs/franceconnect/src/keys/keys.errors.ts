@@ -38,3 +38,14 @@ export class JweDecryptionError extends Error {
   readonly code = 'FC_JWE_DECRYPTION_FAILED' as const;
   override readonly name = 'JweDecryptionError';
 }
+
+/**
+ * A change asked of a private JWKS (adding, promoting, retiring or pruning keys) was refused because it
+ * would leave the key set unusable or ambiguous: the message says why and what to do instead. Nothing is
+ * written when it is thrown.
+ */
+export class KeyRotationError extends Error {
+  /** Stable error code. */
+  readonly code = 'FC_KEY_ROTATION_REFUSED' as const;
+  override readonly name = 'KeyRotationError';
+}

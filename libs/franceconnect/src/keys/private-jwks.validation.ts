@@ -2,6 +2,8 @@ import type { JWK } from 'jose';
 import { ENCRYPTION_ALGS, SIGNING_ALGS, isEncryptionAlg, isSigningAlg } from './keys.constants.js';
 import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
 import { EC_CURVE, MIN_RSA_MODULUS_BITS } from './keys.internal-constants.js';
+import { KEY_RETIRED_AT_MEMBER, KEY_STATES, KEY_STATE_MEMBER, keyStateOf } from './key-states.js';
+import type { KeyState } from './key-states.js';
 
 /** A private JWK that passed every structural check, ready to be imported. */
 export type CheckedPrivateJwk = {
@@ -10,6 +12,10 @@ export type CheckedPrivateJwk = {
   /** The private JWK as given. */
   readonly jwk: JWK;
   readonly kid: string;
+  /** The key's state (`fc:state`); `current` when the key declares none. */
+  readonly state: KeyState;
+  /** When a retired key was retired (`fc:retiredAt`), epoch seconds; only set on retired keys. */
+  readonly retiredAt?: number;
 } & (
   | { readonly use: 'enc'; readonly alg: EncryptionAlg }
   | { readonly use: 'sig'; readonly alg: SigningAlg }
@@ -56,7 +62,32 @@ export function checkPrivateJwks(input: unknown): PrivateJwksCheck {
     const checked = checkKey(candidate, index, firstIndexByKid, problems);
     if (checked && problems.length === before) keys.push(checked);
   });
+  checkCurrentKeys(list, problems);
   return { problems, keys };
+}
+
+/**
+ * Two keys of one `use` and `alg` both marked `"fc:state": "current"` leave it to the file order to say
+ * which one FranceConnect+ encrypts to: refused, so that the state alone decides. Keys without a state
+ * are `current` too but keep their file order, as before states existed.
+ */
+function checkCurrentKeys(list: readonly unknown[], problems: string[]): void {
+  const firstByGroup = new Map<string, number>();
+  list.forEach((candidate, index) => {
+    if (!isPlainObject(candidate) || candidate[KEY_STATE_MEMBER] !== 'current') return;
+    const { use, alg } = candidate;
+    if (typeof use !== 'string' || typeof alg !== 'string') return;
+    const group = `${use} ${alg}`;
+    const first = firstByGroup.get(group);
+    if (first === undefined) {
+      firstByGroup.set(group, index);
+      return;
+    }
+    const kid = typeof candidate['kid'] === 'string' ? ` (kid ${quote(candidate['kid'])})` : '';
+    problems.push(
+      `keys[${index}]${kid}: keys[${first}] is also the current "${use}" key for ${quote(alg)}: only one key per algorithm can be current (the one FranceConnect+ encrypts to); mark the other "fc:state": "next" or "retired".`,
+    );
+  });
 }
 
 function checkKey(
@@ -152,10 +183,43 @@ function checkKey(
     report(`curve ${describeValue(jwk.crv)} is not supported: use an EC key on ${EC_CURVE}.`);
   }
 
-  if (!hasKid || !knownAlg) return undefined;
-  if (use === 'enc' && isEncryptionAlg(knownAlg)) return { index, jwk, kid, use: 'enc', alg: knownAlg };
-  if (use === 'sig' && isSigningAlg(knownAlg)) return { index, jwk, kid, use: 'sig', alg: knownAlg };
+  const lifecycle = checkState(jwk, report);
+
+  if (!hasKid || !knownAlg || !lifecycle) return undefined;
+  const { state, retiredAt } = lifecycle;
+  const common = { index, jwk, kid, state, ...(retiredAt === undefined ? {} : { retiredAt }) };
+  if (use === 'enc' && isEncryptionAlg(knownAlg)) return { ...common, use: 'enc', alg: knownAlg };
+  if (use === 'sig' && isSigningAlg(knownAlg)) return { ...common, use: 'sig', alg: knownAlg };
   return undefined;
+}
+
+/** Checks `fc:state` and `fc:retiredAt` (see key-states.ts). */
+function checkState(
+  jwk: Record<string, unknown>,
+  report: (problem: string) => void,
+): { state: KeyState; retiredAt?: number } | undefined {
+  const state = keyStateOf(jwk);
+  const retiredAt = jwk[KEY_RETIRED_AT_MEMBER];
+  if (state === undefined) {
+    report(
+      `"${KEY_STATE_MEMBER}" must be one of ${KEY_STATES.map((value) => `"${value}"`).join(', ')} (or absent, meaning "current"); got ${describeValue(jwk[KEY_STATE_MEMBER])}.`,
+    );
+    return undefined;
+  }
+  if (state !== 'retired') {
+    if (retiredAt === undefined) return { state };
+    report(
+      `"${KEY_RETIRED_AT_MEMBER}" is set on a "${state}" key: it only belongs on a retired key. Remove it, or set "${KEY_STATE_MEMBER}": "retired".`,
+    );
+    return undefined;
+  }
+  if (typeof retiredAt !== 'number' || !Number.isSafeInteger(retiredAt) || retiredAt < 0) {
+    report(
+      `a retired key needs "${KEY_RETIRED_AT_MEMBER}", the time it was retired in epoch seconds (a non-negative integer; got ${typeof retiredAt === 'number' ? String(retiredAt) : describeType(retiredAt)}): it decrypts for a grace period after that time. Retire keys with the "keys retire" command.`,
+    );
+    return undefined;
+  }
+  return { state, retiredAt };
 }
 
 /** Bit length of a base64url big-endian unsigned integer, or `undefined` if it is not one. */

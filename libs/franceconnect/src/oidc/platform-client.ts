@@ -13,6 +13,8 @@ import { isNetworkFailure } from './map-error.js';
  */
 export class PlatformClient {
   private config?: client.Configuration;
+  /** `KeyService.decryptionKeysVersion()` of the keys `config` was given. */
+  private keysVersion?: string;
   private discovering?: Promise<client.Configuration>;
   private lastFailureAt = 0;
 
@@ -34,7 +36,15 @@ export class PlatformClient {
    * @throws {ProviderUnavailableError} while the platform's discovery document cannot be fetched.
    */
   async configuration(): Promise<client.Configuration> {
-    if (this.config) return this.config;
+    if (this.config) {
+      if (this.keysVersion === this.currentKeysVersion()) return this.config;
+      // The service's keys changed (KeyService.reload(), or a retired key's grace period ended).
+      // openid-client keeps the decryption keys it was given, so a new configuration is built from the
+      // metadata already discovered, without asking the platform again.
+      this.config = this.configure(this.config.serverMetadata());
+      this.logger.log(`${this.platform.label}: decryption keys updated`);
+      return this.config;
+    }
     if (this.discovering) return this.discovering;
     if (Date.now() - this.lastFailureAt < this.options.discoveryRetryMs) {
       throw new ProviderUnavailableError(`${this.platform.label} is unreachable; retrying shortly`, { platform: this.platform.id });
@@ -48,7 +58,7 @@ export class PlatformClient {
   private async discover(): Promise<client.Configuration> {
     const { platform, options } = this;
     try {
-      const config = await client.discovery(
+      const discovered = await client.discovery(
         new URL(platform.issuer),
         platform.clientId,
         this.clientMetadata(),
@@ -58,16 +68,7 @@ export class PlatformClient {
           timeout: options.httpTimeoutMs / 1000,
         },
       );
-      config.timeout = options.httpTimeoutMs / 1000;
-      if (platform.encryptionAlg) {
-        // Only keys of the registered algorithm are given, which pins the key-management algorithm; the
-        // content encryption is pinned to A256GCM, the only one FranceConnect+ uses.
-        const keys = this.keys?.decryptionKeys(platform.encryptionAlg) ?? [];
-        client.enableDecryptingResponses(config, ['A256GCM'], ...keys);
-      }
-      // openid-client does not verify the signatures of the ID token and of userinfo unless asked to;
-      // FranceConnect requires both.
-      client.enableNonRepudiationChecks(config);
+      const config = this.configure(discovered.serverMetadata());
       this.config = config;
       this.logger.log(`${platform.label} discovered at ${platform.issuer}`);
       return config;
@@ -77,6 +78,33 @@ export class PlatformClient {
       this.logger.warn(`${platform.label} discovery failed (${reason}) at ${platform.issuer}`);
       throw new ProviderUnavailableError(`${platform.label} is unavailable (${reason})`, { platform: platform.id, cause: error });
     }
+  }
+
+  /** An openid-client configuration for the discovered metadata, with the service's current decryption keys. */
+  private configure(serverMetadata: client.ServerMetadata): client.Configuration {
+    const { platform, options } = this;
+    const config = new client.Configuration(serverMetadata, platform.clientId, this.clientMetadata(), client.ClientSecretPost(platform.clientSecret));
+    if (options.allowInsecureHttp) client.allowInsecureRequests(config);
+    config.timeout = options.httpTimeoutMs / 1000;
+    // Keep the platform's JWKS already fetched: a change of our keys is no reason to fetch theirs again.
+    const jwksCache = this.config && client.getJwksCache(this.config);
+    if (jwksCache) client.setJwksCache(config, jwksCache);
+    this.keysVersion = this.currentKeysVersion();
+    if (platform.encryptionAlg) {
+      // Only keys of the registered algorithm are given, which pins the key-management algorithm; the
+      // content encryption is pinned to A256GCM, the only one FranceConnect+ uses.
+      const keys = this.keys?.decryptionKeys(platform.encryptionAlg) ?? [];
+      client.enableDecryptingResponses(config, ['A256GCM'], ...keys);
+    }
+    // openid-client does not verify the signatures of the ID token and of userinfo unless asked to;
+    // FranceConnect requires both.
+    client.enableNonRepudiationChecks(config);
+    return config;
+  }
+
+  private currentKeysVersion(): string | undefined {
+    const alg = this.platform.encryptionAlg;
+    return alg && this.keys ? this.keys.decryptionKeysVersion(alg) : undefined;
   }
 
   private clientMetadata(): Partial<client.ClientMetadata> {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Request } from 'express';
+import type { Configuration } from 'openid-client';
 import type { EidasLevel } from '../acr/eidas.js';
 import {
   CallbackError,
@@ -62,7 +63,8 @@ interface StrategyStateData {
 @Injectable()
 export class SignInService {
   private readonly logger = new Logger('FranceConnect');
-  private readonly strategies = new Map<PlatformId, FranceConnectStrategy>();
+  /** One strategy per platform, for the openid-client configuration it was built with. */
+  private readonly strategies = new Map<PlatformId, { readonly config: Configuration; readonly strategy: FranceConnectStrategy }>();
   /** The transaction a callback took, handed to the verify step of that same request. */
   private readonly inFlight = new WeakMap<Request, SignInTransaction>();
 
@@ -261,22 +263,22 @@ export class SignInService {
   private async strategy(platformId: PlatformId): Promise<FranceConnectStrategy> {
     const platformClient = this.registry.get(platformId);
     const config = await platformClient.configuration();
-    let strategy = this.strategies.get(platformId);
-    if (!strategy) {
-      const platform = platformClient.platform;
-      strategy = new FranceConnectStrategy(config, platform, (req, tokens, done) => {
-        const transaction = this.inFlight.get(req);
-        if (!transaction) {
-          done(new StateMismatchError('The sign-in transaction could not be verified', { platform: platform.id }));
-          return;
-        }
-        verifySignIn(platform, config, tokens, transaction, { clockToleranceSeconds: this.options.clockToleranceSeconds }).then(
-          (verified) => done(null, verified),
-          (error: unknown) => done(error),
-        );
-      });
-      this.strategies.set(platformId, strategy);
-    }
+    const cached = this.strategies.get(platformId);
+    // A new configuration (the service's keys were reloaded) needs a strategy that uses it.
+    if (cached?.config === config) return cached.strategy;
+    const platform = platformClient.platform;
+    const strategy = new FranceConnectStrategy(config, platform, (req, tokens, done) => {
+      const transaction = this.inFlight.get(req);
+      if (!transaction) {
+        done(new StateMismatchError('The sign-in transaction could not be verified', { platform: platform.id }));
+        return;
+      }
+      verifySignIn(platform, config, tokens, transaction, { clockToleranceSeconds: this.options.clockToleranceSeconds }).then(
+        (verified) => done(null, verified),
+        (error: unknown) => done(error),
+      );
+    });
+    this.strategies.set(platformId, { config, strategy });
     return strategy;
   }
 }

@@ -69,6 +69,11 @@ export interface FranceConnectModuleOptions {
    * in production there is no default and start-up fails without keys.
    */
   keys?: KeysOptions;
+  /**
+   * How long a retired key still decrypts after its rotation, in seconds, so answers encrypted to it just
+   * before the platform saw the new key are not lost. Default `86400` (24 h).
+   */
+  retiredKeyGraceSeconds?: number;
   /** Route that publishes the public JWKS FranceConnect+ encrypts to. Default `/.well-known/jwks.json`. */
   jwksPath?: string;
   /** Allow `http://` issuers and callbacks, for the local emulator and tests only. Default `false`. */

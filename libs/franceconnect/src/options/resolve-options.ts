@@ -52,6 +52,7 @@ export interface ResolvedPlatform {
 export interface ResolvedFranceConnectOptions {
   readonly platforms: Readonly<Partial<Record<PlatformId, ResolvedPlatform>>>;
   readonly keys?: KeysOptions;
+  readonly retiredKeyGraceSeconds: number;
   readonly jwksPath: string;
   readonly allowInsecureHttp: boolean;
   readonly production: boolean;
@@ -126,6 +127,7 @@ export function resolveFranceConnectOptions(
   const resolved: ResolvedFranceConnectOptions = {
     platforms,
     keys,
+    retiredKeyGraceSeconds: positiveNumber('retiredKeyGraceSeconds', options.retiredKeyGraceSeconds, 86_400, problems, true),
     jwksPath,
     allowInsecureHttp,
     production,
