@@ -1,0 +1,176 @@
+/**
+ * The sample app and the emulator in a real browser (Debian's Chromium, headless): the buttons, the
+ * emulator's pages and the redirects as a person goes through them, with the cookies, forms and scripts a
+ * browser really handles. A screenshot of every page is kept under `test-results/screenshots/`.
+ *
+ * axe-core checks each kind of page once, on the way, for serious or critical accessibility problems:
+ * the home page signed out and signed in, the emulator's login page, a protected page and the error
+ * page. Those checks are soft assertions: a finding fails the test but lets the flow go on, so that one
+ * run reports every page. Their full results are written to `test-results/axe/`.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoStack, type DemoStack } from '../support/demo-stack.js';
+import { BROWSER_SKIP_REASON, expectNoSeriousA11yViolations, useChromium, type BrowserTestPage } from '../support/browser.js';
+
+const IDENTITY = { id: 'angela-dubois', familyName: 'DUBOIS' } as const;
+
+/** The accessible names of the two buttons, as a screen reader reads them (the "+" is CSS content). */
+const BUTTONS = {
+  fc: 'S’identifier avec FranceConnect',
+  fcp: 'S’identifier avec FranceConnect+',
+} as const;
+
+describe.skipIf(BROWSER_SKIP_REASON !== undefined)('the sample app in Chromium', () => {
+  const chromium = useChromium();
+  let stack: DemoStack;
+
+  beforeAll(async () => {
+    stack = await startDemoStack();
+  });
+  afterAll(async () => stack?.stop());
+
+  const appUrl = (path = '/') => `${stack.appUrl}${path}`;
+  const platformOrigin = (platform: 'fc' | 'fcp') =>
+    new URL(platform === 'fc' ? stack.config.fc.issuer : stack.config.fcp!.issuer).origin;
+
+  /** Clicks a platform's button on the app's home page and waits for the emulator's login page. */
+  async function clickPlatformButton(page: Page, platform: 'fc' | 'fcp'): Promise<void> {
+    await page.getByRole('link', { name: BUTTONS[platform], exact: true }).click();
+    await expectEmulatorLoginPage(page, platform);
+  }
+
+  async function expectEmulatorLoginPage(page: Page, platform: 'fc' | 'fcp'): Promise<void> {
+    await page.waitForURL((url) => url.origin === platformOrigin(platform) && url.pathname.includes('/interaction/'));
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+      .toBe(`Se connecter avec ${platform === 'fc' ? 'FranceConnect' : 'FranceConnect+'}`);
+  }
+
+  /** Picks the test identity on the emulator's login page and submits, keeping the requested level. */
+  async function chooseIdentity(page: Page): Promise<void> {
+    await page.locator(`input[name="identity"][value="${IDENTITY.id}"]`).check();
+    await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
+  }
+
+  /**
+   * Signs in from the home page with a platform. `record` keeps a picture of each page on the way, and
+   * `axe` checks them too; the tests that only need a session do neither (each costs a fraction of a
+   * second, and the budget of the file is about 30 s on 2 cores).
+   */
+  async function signIn(
+    { page, screenshot }: BrowserTestPage,
+    platform: 'fc' | 'fcp',
+    check: { record?: boolean; axe?: boolean } = {},
+  ): Promise<void> {
+    const visit = async (step: string) => {
+      if (check.record) await screenshot(step);
+      if (check.axe) await expectNoSeriousA11yViolations(page, step);
+    };
+    await page.goto(appUrl());
+    await visit('home-signed-out');
+    await clickPlatformButton(page, platform);
+    await visit('emulator-login');
+    await chooseIdentity(page);
+    await page.waitForURL(appUrl());
+    await expect.poll(() => page.locator('main').textContent()).toContain('Vous êtes connecté.');
+    await visit('home-signed-in');
+  }
+
+  /** The value a page's description list gives a term (`<dt>family_name</dt><dd>DUBOIS</dd>`). */
+  async function definition(page: Page, term: string): Promise<string | null> {
+    return page.locator(`xpath=//dt[normalize-space()="${term}"]/following-sibling::dd[1]`).first().textContent();
+  }
+
+  it('signs in with FranceConnect+ and shows the identity', async () => {
+    const browser = await chromium.open();
+    await signIn(browser, 'fcp', { record: true, axe: true });
+    const { page } = browser;
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['FranceConnect+ (eidas2)']);
+    expect(await definition(page, 'family_name')).toBe(IDENTITY.familyName);
+    expect(await definition(page, 'given_name')).toBe('Angela Claire Louise');
+  });
+
+  it('signs in with FranceConnect and shows the identity', async () => {
+    const browser = await chromium.open();
+    await signIn(browser, 'fc', { record: true });
+    const { page } = browser;
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['FranceConnect (eidas1)']);
+    expect(await definition(page, 'family_name')).toBe(IDENTITY.familyName);
+  });
+
+  it('steps up from a FranceConnect session to FranceConnect+ for an eidas2 page', async () => {
+    const browser = await chromium.open();
+    await signIn(browser, 'fc');
+    const { page, screenshot } = browser;
+    await page.getByRole('link', { name: 'Démarche de niveau substantiel (eidas2)' }).click();
+    await expectEmulatorLoginPage(page, 'fcp');
+    expect(await definition(page, 'Niveau demandé')).toBe('eidas2');
+    await screenshot('emulator-login-step-up');
+    await chooseIdentity(page);
+    await page.waitForURL(appUrl('/protected/eidas2'));
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Démarche de niveau eidas2');
+    expect(await page.locator('p', { hasText: 'Niveau de la session' }).locator('strong').textContent()).toBe('eidas2');
+    expect(await definition(page, 'family_name')).toBe(IDENTITY.familyName);
+    await screenshot('protected-eidas2');
+    await expectNoSeriousA11yViolations(page, 'protected-eidas2');
+  });
+
+  it('logs out through the emulator, whose page submits itself, and lands signed out', async () => {
+    const browser = await chromium.open();
+    await signIn(browser, 'fcp');
+    const { page, screenshot } = browser;
+    const visited: URL[] = [];
+    page.on('request', (request) => {
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame()) visited.push(new URL(request.url()));
+    });
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(appUrl());
+    await expect.poll(() => page.locator('main').textContent()).toContain('Identifiez-vous');
+    expect(await page.getByRole('link', { name: BUTTONS.fcp, exact: true }).isVisible()).toBe(true);
+    await screenshot('home-signed-out-after-logout');
+
+    // The emulator's logout page was loaded and its script posted the confirmation at once (too fast
+    // for a picture: the next test shows the page without JavaScript), then the browser came back
+    // through the app's logout callback.
+    const where = (url: URL) => (url.origin === stack.appUrl ? 'app' : url.origin === platformOrigin('fcp') ? 'fcp' : url.origin);
+    expect(visited.map((url) => `${where(url)} ${url.pathname}`)).toEqual([
+      'app /auth/logout',
+      'fcp /api/v2/session/end',
+      'fcp /api/v2/session/end/confirm',
+      'app /auth/logout/callback',
+      'app /',
+    ]);
+    const me = await page.request.get(appUrl('/me'), { headers: { accept: 'application/json' } });
+    expect(me.status()).toBe(401);
+  });
+
+  it('logs out without JavaScript by pressing the button on the emulator’s logout page', async () => {
+    const browser = await chromium.open({ javaScriptEnabled: false });
+    await signIn(browser, 'fcp');
+    const { page, screenshot } = browser;
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL((url) => url.origin === platformOrigin('fcp') && url.pathname === '/api/v2/session/end');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Déconnexion de FranceConnect+');
+    await screenshot('emulator-logout');
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(appUrl());
+    await expect.poll(() => page.locator('main').textContent()).toContain('Identifiez-vous');
+  });
+
+  it('shows the access-denied page when the person cancels on the emulator', async () => {
+    const { page, screenshot } = await chromium.open();
+    await page.goto(appUrl());
+    await clickPlatformButton(page, 'fcp');
+    const callback = page.waitForResponse((response) => response.url().startsWith(appUrl('/auth/fcp/callback')));
+    await page.getByRole('button', { name: 'Annuler et revenir au service' }).click();
+    expect((await callback).status()).toBe(401);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Connexion annulée');
+    expect(await page.locator('code').textContent()).toBe('FC_CALLBACK_ERROR');
+    await screenshot('access-denied');
+    await expectNoSeriousA11yViolations(page, 'error-access-denied');
+    await page.getByRole('link', { name: 'Réessayer' }).click();
+    await page.waitForURL(appUrl());
+    expect(await page.getByRole('link', { name: BUTTONS.fcp, exact: true }).isVisible()).toBe(true);
+  });
+});
