@@ -11,7 +11,7 @@ export const DEFAULT_SQLITE_FILE = '.data/demo.sqlite';
 /**
  * TypeORM options of the sample app: PostgreSQL when `DATABASE_URL` is a `postgres://` URL (optionally in
  * the schema `DATABASE_SCHEMA`), otherwise SQLite (better-sqlite3) in the file `DATABASE_URL` names
- * (`sqlite:path`) or `.data/demo.sqlite`. The identity tables are created by the library's migrations,
+ * (`sqlite:path`, `sqlite::memory:` for a database that lives as long as the process) or `.data/demo.sqlite`. The identity tables are created by the library's migrations,
  * run at start; never `synchronize`.
  */
 export function databaseOptions(config: DemoConfig): TypeOrmModuleOptions {
@@ -26,7 +26,9 @@ export function databaseOptions(config: DemoConfig): TypeOrmModuleOptions {
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     return { ...common, type: 'postgres' as const, url, schema: config.databaseSchema, extra: { max: 10 } };
   }
-  const file = resolve(url ? url.replace(/^sqlite:/, '') : DEFAULT_SQLITE_FILE);
+  const path = url ? url.replace(/^sqlite:/, '') : DEFAULT_SQLITE_FILE;
+  if (path === ':memory:') return { ...common, type: 'better-sqlite3' as const, database: path };
+  const file = resolve(path);
   mkdirSync(dirname(file), { recursive: true });
   return { ...common, type: 'better-sqlite3' as const, database: file };
 }

@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { clientsOf, validateClients, type EmulatorClientConfig } from './clients.js';
 import { DEFAULT_CLIENTS } from './default-clients.js';
 import { EmulatorConfigurationError } from './errors.js';
-import { TEST_IDENTITIES, type TestIdentity } from './identities.js';
-import { createInteractionRoutes } from './interactions.js';
+import { findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
+import { createInteractionRoutes, type ScriptedSignIn } from './interactions.js';
 import { generateCookieKeys, generateSigningKeys, type PrivateJwks } from './keys.js';
 import { createMemoryAdapter } from './memory-adapter.js';
-import { FC, FCP, type PlatformDefinition, type PlatformId } from './platforms.js';
+import { FC, FCP, isPlatformAcr, type PlatformDefinition, type PlatformId } from './platforms.js';
 import { createPlatformProvider, issuerPath } from './provider.js';
 import { createPlatformHandler } from './server.js';
 import { subjectFor } from './subjects.js';
@@ -70,6 +70,14 @@ export interface RunningFcEmulator {
    * flight are kept. A relying party that cached the JWKS meets an unknown `kid` on its next token.
    */
   rotateSigningKeys(platform: PlatformId): Promise<SigningKeyRotation>;
+  /**
+   * Decides the next sign-in on `platform` without a browser: instead of its login page, the emulator
+   * answers at once with this test identity and level (default: the level asked for), or with
+   * `access_denied` for `{ cancel: true }`. Calls queue up, one per sign-in, in order.
+   *
+   * @throws {TypeError} for an unknown platform, test identity or level.
+   */
+  nextSignIn(platform: PlatformId, choice: ScriptedSignIn): void;
   /** Closes both servers and every open connection. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -152,6 +160,10 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
   const servers: Server[] = [];
 
   const rotations = new Map<PlatformId, () => Promise<SigningKeyRotation>>();
+  const scripted = new Map<PlatformId, ScriptedSignIn[]>([
+    ['fc', []],
+    ['fcp', []],
+  ]);
 
   async function startPlatform(platform: PlatformDefinition, port: number, publicUrl: string | undefined): Promise<RunningPlatform> {
     const server = createServer();
@@ -175,7 +187,13 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
       });
       // Behind a reverse proxy the public host and scheme come from X-Forwarded-* headers.
       provider.proxy = publicUrl !== undefined;
-      const interactions = createInteractionRoutes(provider, platform, prefix, (person) => subjectFor(person, platform.id, sameSubject));
+      const interactions = createInteractionRoutes(
+        provider,
+        platform,
+        prefix,
+        (person) => subjectFor(person, platform.id, sameSubject),
+        () => scripted.get(platform.id)!.shift(),
+      );
       return createPlatformHandler({ platform, provider, issuer, prefix, interactions, log });
     };
 
@@ -202,6 +220,21 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
     return rotate();
   };
 
+  const nextSignIn = (platformId: PlatformId, choice: ScriptedSignIn): void => {
+    const queue = scripted.get(platformId);
+    const definition = platformId === 'fc' ? FC : platformId === 'fcp' ? FCP : undefined;
+    if (queue === undefined || definition === undefined) throw new TypeError(`Unknown platform ${JSON.stringify(platformId)}: use "fc" or "fcp".`);
+    if (!('cancel' in choice)) {
+      if (findIdentity(choice.identity) === undefined) {
+        throw new TypeError(`Unknown test identity ${JSON.stringify(choice.identity)}: use one of ${TEST_IDENTITIES.map((person) => person.id).join(', ')}.`);
+      }
+      if (choice.acr !== undefined && !isPlatformAcr(definition, choice.acr)) {
+        throw new TypeError(`${definition.displayName} does not return ${JSON.stringify(choice.acr)}: use ${definition.acrValues.join(' or ')}.`);
+      }
+    }
+    queue.push(choice);
+  };
+
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= Promise.all(servers.map(close)).then(() => undefined);
@@ -221,7 +254,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
       log(`  ${person.id.padEnd(18)} ${person.family_name} ${person.given_name}, ${person.birthdate}, amr ${person.amr.join(',')}`);
     }
 
-    return Object.freeze({ fc, fcp, identities: TEST_IDENTITIES, rotateSigningKeys, stop });
+    return Object.freeze({ fc, fcp, identities: TEST_IDENTITIES, rotateSigningKeys, nextSignIn, stop });
   } catch (error) {
     await stop();
     throw error;

@@ -23,6 +23,7 @@ export { DEFAULT_CLIENTS, DEMO_FC_CLIENT, DEMO_FCP_CLIENT } from './default-clie
 export { EMULATOR_ENV_VARS, optionsFromEnv } from './env.js';
 export { EmulatorConfigurationError } from './errors.js';
 export { findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
+export type { ScriptedSignIn } from './interactions.js';
 export { eidasLevel, type EidasLevel, type EncryptionAlg, type PlatformId, type SigningAlg } from './platforms.js';
 export { MIN_STATE_NONCE_LENGTH } from './request-rules.js';
 export { subjectFor } from './subjects.js';

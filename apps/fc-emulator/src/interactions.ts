@@ -66,6 +66,12 @@ function requestedClaimNames(claimsParameter: unknown): string[] {
   }
 }
 
+/**
+ * A sign-in decided in advance by a test, answered without showing the login page: a test identity and
+ * the level to return (default the requested one), or a cancel.
+ */
+export type ScriptedSignIn = { readonly identity: string; readonly acr?: EidasLevel } | { readonly cancel: true };
+
 /** Routes of the interaction pages for one platform. */
 export interface InteractionRoutes {
   /** Handles the request when its path is an interaction route; returns false otherwise. */
@@ -81,6 +87,8 @@ export function createInteractionRoutes(
   platform: PlatformDefinition,
   prefix: string,
   accountIdFor: (person: TestIdentity) => string,
+  /** Returns (and consumes) the next scripted sign-in for this platform, if a test queued one. */
+  takeScripted: () => ScriptedSignIn | undefined = () => undefined,
 ): InteractionRoutes {
   const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/interaction/([\\w-]+)(?:/(login|abort))?$`);
 
@@ -139,7 +147,19 @@ export function createInteractionRoutes(
   async function showPage(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const interaction = await details(req, res, uid);
     if (interaction.prompt.name === 'login') {
-      renderLogin(res, interaction);
+      const scripted = takeScripted();
+      if (scripted === undefined) {
+        renderLogin(res, interaction);
+      } else if ('cancel' in scripted) {
+        await provider.interactionFinished(
+          req,
+          res,
+          { error: 'access_denied', error_description: 'End-User aborted interaction' },
+          { mergeWithLastSubmission: false },
+        );
+      } else {
+        await finishLogin(req, res, interaction, findIdentity(scripted.identity)!, scripted.acr ?? requestedAcr(interaction));
+      }
       return;
     }
     if (interaction.prompt.name === 'consent' && interaction.session?.accountId) {
@@ -168,6 +188,10 @@ export function createInteractionRoutes(
       return;
     }
 
+    await finishLogin(req, res, interaction, person, acr);
+  }
+
+  async function finishLogin(req: IncomingMessage, res: ServerResponse, interaction: Interaction, person: TestIdentity, acr: string): Promise<void> {
     // The chosen level and the identity provider's methods become the session's acr and amr, which
     // oidc-provider copies into the authorization code and from there into the ID token.
     const accountId = accountIdFor(person);
