@@ -1,5 +1,5 @@
 /**
- * Scopes and the claims they release (fc-spec §4–§5), in the shape of oidc-provider's `claims`
+ * Scopes and the claims they release (docs/franceconnect-contract.md §4–§5), in the shape of oidc-provider's `claims`
  * configuration: a key with an array is a scope releasing those claims, a key with `null` is a claim
  * that can only be asked for with the `claims` request parameter.
  */

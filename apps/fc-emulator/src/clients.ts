@@ -192,7 +192,7 @@ export function toClientMetadata(client: EmulatorClientConfig, platform: Platfor
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
-    // FC+ ID tokens always carry auth_time (fc-spec §5), not only after max_age or prompt=login.
+    // FC+ ID tokens always carry auth_time (docs/franceconnect-contract.md §5), not only after max_age or prompt=login.
     require_auth_time: true,
     id_token_signed_response_alg: client.id_token_signed_response_alg ?? defaultSigning,
     userinfo_signed_response_alg: client.userinfo_signed_response_alg ?? defaultSigning,

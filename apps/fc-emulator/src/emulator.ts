@@ -16,7 +16,7 @@ import { createPlatformProvider, issuerPath } from './provider.js';
 import { createPlatformHandler } from './server.js';
 import { subjectFor } from './subjects.js';
 
-/** Path of the issuer under the origin, as on FranceConnect (fc-spec §1). */
+/** Path of the issuer under the origin, as on FranceConnect (docs/franceconnect-contract.md §1). */
 export const ISSUER_PATH = '/api/v2';
 
 /** Options of {@link startFcEmulator}. */

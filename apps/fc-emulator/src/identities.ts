@@ -5,7 +5,7 @@
  * (empty `birthplace`), a Corsican commune code, a foreign eIDAS identity, and two namesakes.
  */
 
-/** One test person, with the identité pivot (fc-spec §5) and what the identity provider reports. */
+/** One test person, with the identité pivot (docs/franceconnect-contract.md §5) and what the identity provider reports. */
 export interface TestIdentity {
   /** Stable identifier: the value of the login form's `identity` field, and the input of `sub`. */
   readonly id: string;

@@ -1,6 +1,6 @@
 /**
  * The emulator's own login page, standing in for FranceConnect's identity provider choice and the
- * identity provider's login (fc-spec §10). Routes, under the issuer path:
+ * identity provider's login (docs/franceconnect-contract.md §10). Routes, under the issuer path:
  *
  * - `GET  …/interaction/:uid`        the login page (or, for a consent prompt, an immediate redirect);
  * - `POST …/interaction/:uid/login`  form fields `identity` (a test identity id) and `acr` (a level);

@@ -1,5 +1,5 @@
 /**
- * The two platforms the emulator stands in for, and what differs between them (fc-spec §1–§3, §8).
+ * The two platforms the emulator stands in for, and what differs between them (docs/franceconnect-contract.md §1–§3, §8).
  */
 
 /** Platform identifier, as used in the clients file: `fc` = FranceConnect v2, `fcp` = FranceConnect+. */
@@ -28,16 +28,16 @@ export interface PlatformDefinition {
   readonly signingAlgs: readonly SigningAlg[];
   /** Whether ID tokens and userinfo are also encrypted to the client's key (FC+ only). */
   readonly encrypts: boolean;
-  /** Session lifetime in seconds: FC+ 10 min, FC 30 min (fc-spec §8). */
+  /** Session lifetime in seconds: FC+ 10 min, FC 30 min (docs/franceconnect-contract.md §8). */
   readonly sessionTtl: number;
   /**
    * Whether a session may answer a new request without showing the login page again, at the given
-   * requested level. FC+ has single sign-on for `eidas2` requests only (fc-spec §3).
+   * requested level. FC+ has single sign-on for `eidas2` requests only (docs/franceconnect-contract.md §3).
    */
   readonly ssoAllowed: (requested: EidasLevel) => boolean;
   /** Prefix of this platform's cookie names (see `cookies.names` in the provider configuration). */
   readonly cookiePrefix: string;
-  /** Scopes that only this platform knows, each giving the claim of the same name (fc-spec §4). */
+  /** Scopes that only this platform knows, each giving the claim of the same name (docs/franceconnect-contract.md §4). */
   readonly extraScopes: readonly string[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * One oidc-provider instance configured like FranceConnect's core for one platform (fc-spec §10).
+ * One oidc-provider instance configured like FranceConnect's core for one platform (docs/franceconnect-contract.md §10).
  */
 import Provider, { errors, type Account, type AdapterFactory, type Configuration } from 'oidc-provider';
 
@@ -36,7 +36,7 @@ export interface PlatformProviderOptions {
   };
 }
 
-/** FranceConnect's endpoint paths under the issuer (fc-spec §1). */
+/** FranceConnect's endpoint paths under the issuer (docs/franceconnect-contract.md §1). */
 const ROUTES = {
   authorization: '/authorize',
   token: '/token',

@@ -1,5 +1,5 @@
 /**
- * FranceConnect's rules for authorization requests (fc-spec §3–§4) that oidc-provider does not enforce
+ * FranceConnect's rules for authorization requests (docs/franceconnect-contract.md §3–§4) that oidc-provider does not enforce
  * by itself. They run as `extraParams` validators, which oidc-provider calls once the client and its
  * redirect_uri are known: an error thrown here goes back to the client's redirect_uri with `state` and
  * `iss`, as FranceConnect's own callback errors do.

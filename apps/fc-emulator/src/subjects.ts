@@ -1,6 +1,6 @@
 /**
  * `sub` values. FranceConnect gives each person an opaque identifier of 64 hex characters followed by
- * `v1`, different on FC and FC+ unless the service asked for the common identifier (fc-spec §5).
+ * `v1`, different on FC and FC+ unless the service asked for the common identifier (docs/franceconnect-contract.md §5).
  */
 import { createHmac } from 'node:crypto';
 
