@@ -77,9 +77,12 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)('the sample app in Chromium',
     await visit('home-signed-in');
   }
 
-  /** The value a page's description list gives a term (`<dt>family_name</dt><dd>DUBOIS</dd>`). */
+  /**
+   * The value a page's description list gives a term, named by its text (`<dt>Niveau demandé</dt>`) or by
+   * its claim name (`<dt>Nom de naissance <code>family_name</code></dt><dd>DUBOIS</dd>`).
+   */
   async function definition(page: Page, term: string): Promise<string | null> {
-    return page.locator(`xpath=//dt[normalize-space()="${term}"]/following-sibling::dd[1]`).first().textContent();
+    return page.locator(`xpath=//dt[normalize-space()="${term}" or .//code[normalize-space()="${term}"]]/following-sibling::dd[1]`).first().textContent();
   }
 
   it('signs in with FranceConnect+ and shows the identity', async () => {

@@ -15,7 +15,7 @@ export function franceConnectButton(platform: 'fc' | 'fcp'): string {
   return `<div class="fr-connect-group">
   <a class="fr-connect${plus ? ' fr-connect--plus' : ''}" href="/auth/${platform}/login">
     <span class="fr-connect__login">S’identifier avec</span>
-    <span class="fr-connect__brand">FranceConnect</span>
+    <span class="fr-connect__brand">${name}</span>
   </a>
   <p><a href="${about}" target="_blank" rel="noopener" title="Qu’est-ce que ${name} ? - nouvelle fenêtre">Qu’est-ce que ${name} ?</a></p>
 </div>`;
@@ -23,7 +23,7 @@ export function franceConnectButton(platform: 'fc' | 'fcp'): string {
 
 const STYLE = `body{font-family:Marianne,Arial,sans-serif;max-width:48rem;margin:3rem auto;padding:0 1rem;color:#161616;line-height:1.5}
 .fr-connect{display:inline-flex;flex-direction:column;background:#000091;color:#fff;padding:.75rem 1.5rem;text-decoration:none;border-radius:.25rem}
-.fr-connect__brand{font-weight:700;font-size:1.25rem}.fr-connect--plus .fr-connect__brand::after{content:"+"}
+.fr-connect__brand{font-weight:700;font-size:1.25rem}
 .buttons{display:flex;gap:2rem;flex-wrap:wrap}dl{display:grid;grid-template-columns:max-content auto;gap:.25rem 1rem}dt{font-weight:700}
 button{background:#fff;color:#000091;border:1px solid #000091;padding:.5rem 1rem;font:inherit;cursor:pointer}`;
 
@@ -39,12 +39,32 @@ ${body}
 `;
 }
 
+/** The pivot identity and email, labelled in French (the claim name beside each label). */
+const CLAIM_LABELS: readonly (readonly [claim: string, label: string])[] = [
+  ['given_name', 'Prénoms'],
+  ['family_name', 'Nom de naissance'],
+  ['birthdate', 'Date de naissance'],
+  ['gender', 'Sexe'],
+  ['birthplace', 'Lieu de naissance (code INSEE)'],
+  ['birthcountry', 'Pays de naissance (code INSEE)'],
+  ['email', 'Adresse électronique'],
+];
+
+function claimValue(claim: string, value: unknown): string {
+  const text = String(value ?? '');
+  if (claim === 'birthdate' && /^\d{4}-\d{2}-\d{2}$/.test(text)) return text.split('-').toReversed().join('/');
+  if (claim === 'gender') return text === 'female' ? 'féminin' : text === 'male' ? 'masculin' : text;
+  if (claim === 'birthplace' && text === '') return 'né(e) à l’étranger';
+  return text;
+}
+
 function identityList(identity: FcIdentity): string {
   return `<h2>${identity.platform === 'fcp' ? 'FranceConnect+' : 'FranceConnect'} (${escapeHtml(identity.acr)})</h2>
 <dl>
-${['given_name', 'family_name', 'birthdate', 'gender', 'birthplace', 'birthcountry', 'email']
-  .map((claim) => `<dt>${claim}</dt><dd>${escapeHtml(String(identity.claims[claim] ?? ''))}</dd>`)
-  .join('\n')}
+${CLAIM_LABELS.map(
+  ([claim, label]) =>
+    `<dt>${label} <small><code>${claim}</code></small></dt><dd>${escapeHtml(claimValue(claim, identity.claims[claim]))}</dd>`,
+).join('\n')}
 </dl>`;
 }
 

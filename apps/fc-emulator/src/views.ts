@@ -29,7 +29,7 @@ button{font:inherit;padding:.5rem 1.25rem;border:0;background:#000091;color:#fff
 button.secondary{background:#fff;color:#000091;border:1px solid #000091}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
-dd{margin:0;word-break:break-all}
+dd{margin:0;overflow-wrap:break-word}
 `;
 
 function page(title: string, platform: PlatformDefinition, body: string, head = ''): string {
