@@ -7,6 +7,10 @@ export interface FranceConnectModuleExtras {
   isGlobal: boolean;
 }
 
+/**
+ * The dynamic-module plumbing of {@link FranceConnectPlusModule}: `forRoot(options)` and
+ * `forRootAsync({ imports, inject, useFactory })`, with the `isGlobal` extra (default `true`).
+ */
 export const {
   ConfigurableModuleClass: FranceConnectConfigurableModule,
   MODULE_OPTIONS_TOKEN: FRANCECONNECT_RAW_OPTIONS,
