@@ -17,7 +17,14 @@ import {
   type RunningFcEmulator,
   type StartFcEmulatorOptions,
 } from '../../apps/fc-emulator/src/index.js';
-import { ENCRYPTION_ALGS, generateEncryptionKey, type EncryptionAlg } from '../../libs/franceconnect/src/index.js';
+import {
+  ENCRYPTION_ALGS,
+  generateEncryptionKey,
+  generateSigningKey,
+  type EncryptionAlg,
+  type SigningAlg,
+  type TokenEndpointAuthMethod,
+} from '../../libs/franceconnect/src/index.js';
 import { completeEmulatorLogin, type EmulatorLoginChoice } from './emulator-login.js';
 import type { AgentResponse, HttpAgent } from './http-agent.js';
 
@@ -34,9 +41,18 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** A private JWKS with one key per encryption algorithm, written to a temporary file. */
-export async function writeServiceKeys(algs: readonly EncryptionAlg[] = ENCRYPTION_ALGS): Promise<string> {
-  const keys = await Promise.all(algs.map((alg) => generateEncryptionKey(alg)));
+/**
+ * A private JWKS with one key per encryption algorithm, and one signing key per `signingAlgs` (for
+ * `private_key_jwt`; default none), written to a temporary file.
+ */
+export async function writeServiceKeys(
+  algs: readonly EncryptionAlg[] = ENCRYPTION_ALGS,
+  options: { signingAlgs?: readonly SigningAlg[] } = {},
+): Promise<string> {
+  const keys = await Promise.all([
+    ...algs.map((alg) => generateEncryptionKey(alg)),
+    ...(options.signingAlgs ?? []).map((alg) => generateSigningKey(alg)),
+  ]);
   const file = join(await mkdtemp(join(tmpdir(), 'fc-keys-')), 'sp-keys.json');
   await writeFile(file, JSON.stringify({ keys }), { mode: 0o600 });
   return file;
@@ -48,6 +64,15 @@ export interface DemoStackOptions {
   encryptionAlg?: EncryptionAlg;
   /** Registered FranceConnect signing algorithm (emulator client and app alike). Default `ES256`. */
   fcSigningAlg?: 'ES256' | 'RS256';
+  /**
+   * Token endpoint authentication of the emulator's registrations, per platform. Default
+   * `client_secret_post`. A `private_key_jwt` registration has no client secret and verifies the client
+   * assertions with the app's JWKS. The app's own method is its environment (`FCP_TOKEN_AUTH`,
+   * `FC_TOKEN_AUTH`), so that a test can make the two disagree.
+   */
+  clientAuthMethods?: Partial<Record<'fc' | 'fcp', TokenEndpointAuthMethod>>;
+  /** Changes to the emulator's registrations of the sample app, per platform, applied last. */
+  registrations?: Partial<Record<'fc' | 'fcp', Partial<EmulatorClientConfig>>>;
   /** Extra environment variables for the sample app. */
   env?: Record<string, string>;
   /** Extra emulator options. */
@@ -79,17 +104,26 @@ export function demoClients(
   appUrl: string,
   encryptionAlg: EncryptionAlg = 'RSA-OAEP-256',
   fcSigningAlg: 'ES256' | 'RS256' = 'ES256',
+  clientAuthMethods: DemoStackOptions['clientAuthMethods'] = {},
+  registrations: DemoStackOptions['registrations'] = {},
 ): EmulatorClientConfig[] {
+  const registered = (client: EmulatorClientConfig): EmulatorClientConfig => {
+    const changes = registrations[client.platform] ?? {};
+    if (clientAuthMethods[client.platform] !== 'private_key_jwt') return { ...client, ...changes };
+    // No secret at all: the only way to authenticate is a client assertion the app's JWKS verifies.
+    const { client_secret: _secret, ...withoutSecret } = client;
+    return { ...withoutSecret, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${appUrl}/.well-known/jwks.json`, ...changes };
+  };
   return [
-    {
+    registered({
       platform: 'fc',
       ...DEMO_FC_CLIENT,
       redirect_uris: [`${appUrl}/auth/fc/callback`],
       post_logout_redirect_uris: [`${appUrl}/auth/logout/callback`],
       id_token_signed_response_alg: fcSigningAlg,
       userinfo_signed_response_alg: fcSigningAlg,
-    },
-    {
+    }),
+    registered({
       platform: 'fcp',
       ...DEMO_FCP_CLIENT,
       redirect_uris: [`${appUrl}/auth/fcp/callback`],
@@ -99,7 +133,7 @@ export function demoClients(
       userinfo_signed_response_alg: 'ES256',
       id_token_encrypted_response_alg: encryptionAlg,
       userinfo_encrypted_response_alg: encryptionAlg,
-    },
+    }),
   ];
 }
 
@@ -108,6 +142,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const encryptionAlg = options.encryptionAlg ?? 'RSA-OAEP-256';
   const [appPort, fcPort, fcpPort] = await freePorts(3);
   const appUrl = `http://localhost:${appPort}`;
+  // private_key_jwt, on either side, needs a signing key in the app's key file.
+  const signs = [...Object.values(options.clientAuthMethods ?? {}), options.env?.FCP_TOKEN_AUTH, options.env?.FC_TOKEN_AUTH].includes('private_key_jwt');
   const config = demoConfigFromEnv({
     PORT: String(appPort),
     APP_URL: appUrl,
@@ -115,7 +151,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     FCP_ISSUER: `http://localhost:${fcpPort}/api/v2`,
     FCP_ENCRYPTION_ALG: encryptionAlg,
     FC_SIGNING_ALG: options.fcSigningAlg ?? 'ES256',
-    SP_KEYS_FILE: await writeServiceKeys(),
+    SP_KEYS_FILE: await writeServiceKeys(ENCRYPTION_ALGS, { signingAlgs: signs ? ['ES256'] : [] }),
     DATABASE_URL: `sqlite:${join(await mkdtemp(join(tmpdir(), 'fc-demo-db-')), 'demo.sqlite')}`,
     SESSION_SECRET: 'test-session-secret-0123456789abcdef0123456789',
     ...options.env,
@@ -139,7 +175,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       stack.emulator = await startFcEmulator({
         fcPort,
         fcpPort,
-        clients: demoClients(appUrl, encryptionAlg, options.fcSigningAlg),
+        clients: demoClients(appUrl, encryptionAlg, options.fcSigningAlg, options.clientAuthMethods, options.registrations),
         log: (line) => platformRequests.push(line),
         ...options.emulator,
       });

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { FranceConnectPlusModule, type FranceConnectModuleOptions } from '../../../libs/franceconnect/src/index.js';
+import { FranceConnectPlusModule, type FranceConnectModuleOptions, type PlatformOptions } from '../../../libs/franceconnect/src/index.js';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -21,7 +21,7 @@ export function franceConnectOptions(
     franceConnectPlus: {
       issuer: config.fcp.issuer,
       clientId: config.fcp.clientId,
-      clientSecret: config.fcp.clientSecret,
+      ...clientAuthentication(config.fcp),
       redirectUri: `${config.appUrl}/auth/fcp/callback`,
       postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
       encryptionAlg: config.fcp.encryptionAlg,
@@ -30,7 +30,7 @@ export function franceConnectOptions(
     franceConnect: {
       issuer: config.fc.issuer,
       clientId: config.fc.clientId,
-      clientSecret: config.fc.clientSecret,
+      ...clientAuthentication(config.fc),
       redirectUri: `${config.appUrl}/auth/fc/callback`,
       postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
       signingAlg: config.fc.signingAlg,
@@ -49,6 +49,16 @@ export function franceConnectOptions(
       matchOnPivotIdentity: config.matchOnPivotIdentity,
     },
   };
+}
+
+/**
+ * The token endpoint authentication as registered: the client secret, or (`private_key_jwt`) client
+ * assertions signed with the key file's current ES256 signing key, and then no secret at all.
+ */
+function clientAuthentication(platform: DemoConfig['fc'] | DemoConfig['fcp']): Pick<PlatformOptions, 'clientSecret' | 'tokenEndpointAuthMethod'> {
+  return platform.tokenEndpointAuthMethod === 'private_key_jwt'
+    ? { tokenEndpointAuthMethod: 'private_key_jwt' }
+    : { clientSecret: platform.clientSecret };
 }
 
 /** Root module of the sample app. */

@@ -6,6 +6,7 @@ import {
   type EidasLevel,
   type EncryptionAlg,
   type SigningAlg,
+  type TokenEndpointAuthMethod,
 } from '../../../libs/franceconnect/src/index.js';
 
 /** The sample app's settings, read from environment variables (see apps/demo/README.md). */
@@ -16,6 +17,8 @@ export interface DemoConfig {
     readonly issuer: string;
     readonly clientId: string;
     readonly clientSecret: string;
+    /** FCP_TOKEN_AUTH: `private_key_jwt` signs the token requests with the key file's current ES256 signing key. */
+    readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
     readonly encryptionAlg: EncryptionAlg;
     readonly acrValues: EidasLevel;
   };
@@ -23,6 +26,8 @@ export interface DemoConfig {
     readonly issuer: string;
     readonly clientId: string;
     readonly clientSecret: string;
+    /** FC_TOKEN_AUTH, as FCP_TOKEN_AUTH. */
+    readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
     readonly signingAlg: SigningAlg;
   };
   readonly keysFile?: string;
@@ -67,6 +72,14 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
   if (!ENCRYPTION_ALGS.includes(encryptionAlg)) problems.push(`FCP_ENCRYPTION_ALG must be one of ${ENCRYPTION_ALGS.join(', ')}.`);
   const signingAlg = (env.FC_SIGNING_ALG ?? 'ES256') as SigningAlg;
   if (signingAlg !== 'ES256' && signingAlg !== 'RS256') problems.push('FC_SIGNING_ALG must be ES256 or RS256.');
+  const tokenAuth = (name: 'FCP_TOKEN_AUTH' | 'FC_TOKEN_AUTH'): TokenEndpointAuthMethod => {
+    const value = env[name] ?? 'client_secret_post';
+    if (value === 'client_secret_post' || value === 'private_key_jwt') return value;
+    problems.push(`${name} must be client_secret_post or private_key_jwt.`);
+    return 'client_secret_post';
+  };
+  const fcpTokenAuth = tokenAuth('FCP_TOKEN_AUTH');
+  const fcTokenAuth = tokenAuth('FC_TOKEN_AUTH');
   const production = env.NODE_ENV === 'production';
   const issuer = env.FCP_ISSUER ?? FRANCECONNECT_PLUS_ISSUERS.emulator;
   const fcIssuer = env.FC_ISSUER ?? FRANCECONNECT_ISSUERS.emulator;
@@ -100,6 +113,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
       issuer,
       clientId: env.FCP_CLIENT_ID ?? DEMO_DEFAULTS.fcpClientId,
       clientSecret: env.FCP_CLIENT_SECRET ?? DEMO_DEFAULTS.fcpClientSecret,
+      tokenEndpointAuthMethod: fcpTokenAuth,
       encryptionAlg,
       acrValues: (env.FCP_ACR_VALUES ?? 'eidas2') as EidasLevel,
     },
@@ -107,6 +121,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
       issuer: fcIssuer,
       clientId: env.FC_CLIENT_ID ?? DEMO_DEFAULTS.fcClientId,
       clientSecret: env.FC_CLIENT_SECRET ?? DEMO_DEFAULTS.fcClientSecret,
+      tokenEndpointAuthMethod: fcTokenAuth,
       signingAlg,
     },
     keysFile: env.SP_KEYS_FILE,

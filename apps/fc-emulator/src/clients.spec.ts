@@ -83,4 +83,32 @@ describe('clients', () => {
     expect(fc).toMatchObject({ id_token_signed_response_alg: 'RS256', userinfo_signed_response_alg: 'ES256' });
     expect(fc).not.toHaveProperty('id_token_encrypted_response_alg');
   });
+
+  it('registers private_key_jwt clients, verified with their jwks_uri, without a secret', () => {
+    const { client_secret: _secret, ...withoutSecret } = fcp;
+    const signed: EmulatorClientConfig = { ...withoutSecret, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256' };
+    expect(validateClients([signed])).toEqual([signed]);
+    const metadata = toClientMetadata(signed, FCP);
+    expect(metadata).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks_uri: fcp.jwks_uri });
+    expect(metadata).not.toHaveProperty('client_secret');
+    expect(toClientMetadata(fcp, FCP)).not.toHaveProperty('token_endpoint_auth_signing_alg');
+  });
+
+  it('refuses client_secret_basic, private_key_jwt without jwks_uri, and an assertion alg without private_key_jwt', () => {
+    const { client_secret: _secret, ...withoutSecret } = fcp;
+    expect(
+      problemsOf([
+        { ...fcp, token_endpoint_auth_method: 'client_secret_basic' },
+        { ...withoutSecret, client_id: 'fc-signed', platform: 'fc', jwks_uri: undefined, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'HS256' },
+        { ...fcp, client_id: 'other', token_endpoint_auth_signing_alg: 'ES256' },
+        { ...withoutSecret, client_id: 'no-secret' },
+      ]),
+    ).toEqual([
+      'client "sp": token_endpoint_auth_method is "client_secret_basic"; use one of client_secret_post, private_key_jwt.',
+      expect.stringContaining('client "fc-signed": jwks_uri is required with private_key_jwt'),
+      'client "fc-signed": token_endpoint_auth_signing_alg is "HS256"; use one of ES256, RS256.',
+      'client "other": token_endpoint_auth_signing_alg is only for private_key_jwt; remove it.',
+      'client "no-secret": client_secret must be a string of at least 32 characters.',
+    ]);
+  });
 });

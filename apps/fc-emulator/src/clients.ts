@@ -17,6 +17,9 @@ import {
   type SigningAlg,
 } from './platforms.js';
 
+/** Token endpoint authentication methods a client may be registered with (`client_secret_basic` is not enabled). */
+export type EmulatorClientAuthMethod = 'client_secret_post' | 'private_key_jwt';
+
 /**
  * One service provider registration, as FranceConnect's partner portal would record it.
  * Signing algorithms default to `ES256`; on FC+ the encryption algorithms default to `RSA-OAEP-256`
@@ -25,13 +28,23 @@ import {
 export interface EmulatorClientConfig {
   platform: 'fc' | 'fcp';
   client_id: string;
-  /** At least 32 characters. Sent with `client_secret_post`, the only token endpoint authentication. */
-  client_secret: string;
+  /**
+   * At least 32 characters. Required with `client_secret_post`, which sends it; optional with
+   * `private_key_jwt`, which never accepts it.
+   */
+  client_secret?: string;
+  /**
+   * How the client authenticates at the token and revocation endpoints. Default `client_secret_post`.
+   * `private_key_jwt`: a client assertion signed with a key of the client's `jwks_uri` (then required).
+   */
+  token_endpoint_auth_method?: EmulatorClientAuthMethod;
+  /** With `private_key_jwt`: the only alg its client assertions may use. Default: `ES256` or `RS256`. */
+  token_endpoint_auth_signing_alg?: 'ES256' | 'RS256';
   /** Exact redirect URIs. */
   redirect_uris: string[];
   /** Exact URIs allowed as `post_logout_redirect_uri`. */
   post_logout_redirect_uris?: string[];
-  /** Where the platform fetches the client's public encryption keys (FC+). */
+  /** Where the platform fetches the client's public keys: encryption keys (FC+), signing keys (`private_key_jwt`). */
   jwks_uri?: string;
   id_token_signed_response_alg?: 'ES256' | 'RS256';
   userinfo_signed_response_alg?: 'ES256' | 'RS256';
@@ -43,6 +56,8 @@ const KNOWN_FIELDS = new Set([
   'platform',
   'client_id',
   'client_secret',
+  'token_endpoint_auth_method',
+  'token_endpoint_auth_signing_alg',
   'redirect_uris',
   'post_logout_redirect_uris',
   'jwks_uri',
@@ -58,6 +73,11 @@ const ENCRYPTION_ALGS: readonly EncryptionAlg[] = ['RSA-OAEP', 'RSA-OAEP-256', '
 const DEFAULT_ENCRYPTION_ALG: EncryptionAlg = 'RSA-OAEP-256';
 
 const MIN_SECRET_LENGTH = 32;
+
+const CLIENT_AUTH_METHODS: readonly EmulatorClientAuthMethod[] = ['client_secret_post', 'private_key_jwt'];
+
+/** Algorithms a `private_key_jwt` client assertion may be signed with. */
+const CLIENT_AUTH_SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
 
 function isHttpUrl(value: unknown): value is string {
   if (typeof value !== 'string' || !URL.canParse(value)) return false;
@@ -97,8 +117,22 @@ function clientProblems(raw: unknown, index: number): string[] {
   if (typeof client.client_id !== 'string' || client.client_id === '') {
     problems.push(`${name}: client_id must be a non-empty string.`);
   }
-  if (typeof client.client_secret !== 'string' || client.client_secret.length < MIN_SECRET_LENGTH) {
+  const authMethod = client.token_endpoint_auth_method ?? 'client_secret_post';
+  checkOneOf(authMethod, CLIENT_AUTH_METHODS, `${name}: token_endpoint_auth_method`, problems);
+  const secretRequired = authMethod === 'client_secret_post';
+  if (
+    (secretRequired || client.client_secret !== undefined) &&
+    (typeof client.client_secret !== 'string' || client.client_secret.length < MIN_SECRET_LENGTH)
+  ) {
     problems.push(`${name}: client_secret must be a string of at least ${MIN_SECRET_LENGTH} characters.`);
+  }
+  if (authMethod === 'private_key_jwt') {
+    if (client.jwks_uri === undefined) {
+      problems.push(`${name}: jwks_uri is required with private_key_jwt: the client assertions are verified with the keys published there.`);
+    }
+    checkOneOf(client.token_endpoint_auth_signing_alg, CLIENT_AUTH_SIGNING_ALGS, `${name}: token_endpoint_auth_signing_alg`, problems);
+  } else if (client.token_endpoint_auth_signing_alg !== undefined) {
+    problems.push(`${name}: token_endpoint_auth_signing_alg is only for private_key_jwt; remove it.`);
   }
   checkUrlList(client.redirect_uris, `${name}: redirect_uris`, true, problems);
   checkUrlList(client.post_logout_redirect_uris, `${name}: post_logout_redirect_uris`, false, problems);
@@ -132,7 +166,8 @@ function clientProblems(raw: unknown, index: number): string[] {
  * Validates a list of registrations and returns it frozen.
  *
  * @throws {EmulatorConfigurationError} listing every problem (unknown fields, short secrets, bad URLs,
- * algorithms the platform does not support, duplicate client ids).
+ * algorithms the platform does not support, an unknown client authentication, `private_key_jwt` without
+ * `jwks_uri`, duplicate client ids).
  */
 export function validateClients(raw: unknown): readonly EmulatorClientConfig[] {
   if (!Array.isArray(raw)) {
@@ -186,17 +221,19 @@ export function toClientMetadata(client: EmulatorClientConfig, platform: Platfor
   const defaultSigning: SigningAlg = platform.signingAlgs[0] ?? 'ES256';
   const metadata: ClientMetadata = {
     client_id: client.client_id,
-    client_secret: client.client_secret,
     redirect_uris: [...client.redirect_uris],
     post_logout_redirect_uris: [...(client.post_logout_redirect_uris ?? [])],
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_post',
+    // oidc-provider accepts only the registered method: a private_key_jwt client cannot fall back to its secret.
+    token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_post',
     // FC+ ID tokens always carry auth_time (docs/franceconnect-contract.md §5), not only after max_age or prompt=login.
     require_auth_time: true,
     id_token_signed_response_alg: client.id_token_signed_response_alg ?? defaultSigning,
     userinfo_signed_response_alg: client.userinfo_signed_response_alg ?? defaultSigning,
   };
+  if (client.client_secret !== undefined) metadata.client_secret = client.client_secret;
+  if (client.token_endpoint_auth_signing_alg !== undefined) metadata.token_endpoint_auth_signing_alg = client.token_endpoint_auth_signing_alg;
   if (client.jwks_uri !== undefined) metadata.jwks_uri = client.jwks_uri;
   if (platform.encrypts) {
     const idTokenAlg = client.id_token_encrypted_response_alg ?? client.userinfo_encrypted_response_alg ?? DEFAULT_ENCRYPTION_ALG;

@@ -75,7 +75,9 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
     adapter: options.carried?.adapter ?? createMemoryAdapter(),
     allowOmittingSingleRegisteredRedirectUri: false,
     claims: claimsConfiguration(platform),
-    clientAuthMethods: ['client_secret_post'],
+    // FranceConnect documents client_secret_post; its core also accepts private_key_jwt
+    // (docs/franceconnect-contract.md §2). client_secret_basic is not enabled (see the middleware below).
+    clientAuthMethods: ['client_secret_post', 'private_key_jwt'],
     clientBasedCORS: () => false,
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -102,6 +104,8 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       claim_types_supported: ['normal'],
     },
     enabledJWA: {
+      // Client assertions (private_key_jwt): the algorithms of a service provider's signing keys.
+      clientAuthSigningAlgValues: ['ES256', 'RS256'],
       idTokenSigningAlgValues: signingAlgs,
       userinfoSigningAlgValues: signingAlgs,
       idTokenEncryptionAlgValues: encryptionAlgs,
@@ -180,7 +184,7 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       /^basic /i.test(ctx.get('authorization'))
     ) {
       ctx.status = 401;
-      ctx.body = { error: 'invalid_client', error_description: 'client authentication must use client_secret_post' };
+      ctx.body = { error: 'invalid_client', error_description: 'client authentication must use client_secret_post or private_key_jwt' };
       return;
     }
     await next();

@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +10,7 @@ import { FranceConnectPlusModule } from './franceconnect.module.js';
 import { FranceConnectConfigurationError } from './errors/franceconnect.errors.js';
 import { FcPlusGuard } from './guards/fc-plus.guard.js';
 import { KeyService } from './keys/key.service.js';
-import { generateEncryptionKey } from './keys/index.js';
+import { generateEncryptionKey, generateSigningKey } from './keys/index.js';
 import type { ResolvedFranceConnectOptions } from './options/resolve-options.js';
 import { SignInService } from './oidc/sign-in.service.js';
 
@@ -71,6 +74,63 @@ describe('FranceConnectPlusModule', () => {
       imports: [FranceConnectPlusModule.forRoot({ franceConnectPlus: { ...plus, encryptionAlg: 'ECDH-ES' }, keys: { jwks: await privateJwks() } })],
     }).compile();
     await expect(compiling).rejects.toThrow(/no encryption key for "ECDH-ES"/);
+  });
+
+  it('fails at start-up when private_key_jwt has no current signing key of its alg', async () => {
+    const { clientSecret: _secret, ...withoutSecret } = plus;
+    const nextOnly = { ...(await generateSigningKey('ES256', { kid: 'sig-next' })), 'fc:state': 'next' };
+    const compiling = Test.createTestingModule({
+      imports: [
+        FranceConnectPlusModule.forRoot({
+          franceConnectPlus: { ...withoutSecret, tokenEndpointAuthMethod: 'private_key_jwt' },
+          keys: { jwks: { keys: [...(await privateJwks()).keys, nextOnly] } },
+        }),
+      ],
+    }).compile();
+    await expect(compiling).rejects.toBeInstanceOf(FranceConnectConfigurationError);
+    await expect(compiling).rejects.toThrow(
+      /keys: no current signing key for "ES256", which franceConnectPlus\.tokenEndpointAuthMethod "private_key_jwt" signs its client assertions with: add one \(`franceconnect keys generate --use sig --alg ES256`/,
+    );
+  });
+
+  it('starts with private_key_jwt and a current signing key, which it publishes', async () => {
+    const { clientSecret: _secret, ...withoutSecret } = plus;
+    const jwks = { keys: [...(await privateJwks()).keys, await generateSigningKey('RS256', { kid: 'sig-1' })] };
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        FranceConnectPlusModule.forRoot({
+          franceConnectPlus: { ...withoutSecret, tokenEndpointAuthMethod: 'private_key_jwt', tokenEndpointSigningAlg: 'RS256' },
+          keys: { jwks },
+        }),
+      ],
+    }).compile();
+    const keys = moduleRef.get(KeyService);
+    expect(keys.signingKey('RS256')?.kid).toBe('sig-1');
+    expect(keys.publicJwks().keys.map((key) => `${key.kid} ${key.use}`)).toEqual(['enc-1 enc', 'sig-1 sig']);
+    await moduleRef.close();
+  });
+
+  it('generates a development key set with the signing key private_key_jwt needs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fc-module-dev-keys-'));
+    try {
+      const file = join(dir, 'sp-keys.json');
+      const { clientSecret: _secret, ...withoutSecret } = plus;
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          FranceConnectPlusModule.forRoot({
+            franceConnectPlus: { ...withoutSecret, tokenEndpointAuthMethod: 'private_key_jwt' },
+            keys: { generate: { file } },
+            production: false,
+          }),
+        ],
+      }).compile();
+      const generated = JSON.parse(await readFile(file, 'utf8')) as { keys: { use: string; alg: string }[] };
+      expect(generated.keys.map((key) => `${key.use} ${key.alg}`)).toEqual(['enc RSA-OAEP-256', 'enc RSA-OAEP', 'enc ECDH-ES', 'sig ES256']);
+      expect(moduleRef.get(KeyService).signingKey('ES256')).toBeDefined();
+      await moduleRef.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

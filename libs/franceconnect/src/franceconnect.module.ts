@@ -110,18 +110,24 @@ export class FranceConnectPlusModule extends FranceConnectConfigurableModule imp
 }
 
 /**
- * Loads the key set once at start-up and checks that it can decrypt what FranceConnect+ will send.
+ * Loads the key set once at start-up and checks that it can decrypt what FranceConnect+ will send and
+ * sign the client assertions of every platform registered with `private_key_jwt`.
  *
- * @throws {FranceConnectConfigurationError} when the keys are missing, invalid or lack the registered algorithm.
+ * @throws {FranceConnectConfigurationError} when the keys are missing, invalid, lack the registered
+ *   encryption algorithm, or lack a current signing key for `private_key_jwt`.
  */
 async function loadServiceKeys(options: ResolvedFranceConnectOptions): Promise<KeySet | undefined> {
   if (!options.keys) return undefined;
   const encryptionAlg = options.platforms.fcp?.encryptionAlg;
+  const assertionSigners = Object.values(options.platforms).flatMap((platform) =>
+    platform?.tokenEndpointSigningAlg ? [{ at: platform.id === 'fcp' ? 'franceConnectPlus' : 'franceConnect', alg: platform.tokenEndpointSigningAlg }] : [],
+  );
   const logger = new Logger('FranceConnect');
   const source =
     'generate' in options.keys
-      ? // In development, one key per algorithm, the registered one first, so switching algorithms just works.
-        { generate: { file: options.keys.generate.file, algs: devAlgs(encryptionAlg) } }
+      ? // In development, one key per algorithm, the registered one first, so switching algorithms just works,
+        // and the signing keys private_key_jwt needs.
+        { generate: { file: options.keys.generate.file, algs: devAlgs(encryptionAlg), signingAlgs: [...new Set(assertionSigners.map(({ alg }) => alg))] } }
       : options.keys;
   let keySet: KeySet;
   try {
@@ -132,11 +138,22 @@ async function loadServiceKeys(options: ResolvedFranceConnectOptions): Promise<K
     }
     throw error;
   }
+  const problems: string[] = [];
   if (encryptionAlg && !keySet.hasEncryptionKeyFor(encryptionAlg)) {
-    throw new FranceConnectConfigurationError([
+    problems.push(
       `keys: no encryption key for "${encryptionAlg}", the algorithm registered with FranceConnect+: add one (use "enc", alg "${encryptionAlg}").`,
-    ]);
+    );
   }
+  for (const { at, alg } of assertionSigners) {
+    // A next key is not enough: it signs only once a rotation makes it current, after the platform has
+    // had time to see it in the published JWKS.
+    if (!keySet.currentSigningKey(alg)) {
+      problems.push(
+        `keys: no current signing key for "${alg}", which ${at}.tokenEndpointAuthMethod "private_key_jwt" signs its client assertions with: add one (\`franceconnect keys generate --use sig --alg ${alg}\`, or a key with use "sig", alg "${alg}" and state "current"), published at the JWKS URL registered with the platform.`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new FranceConnectConfigurationError(problems);
   return keySet;
 }
 

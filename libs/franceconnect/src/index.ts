@@ -9,6 +9,7 @@ export type {
   PlatformOptions,
   PlusPlatformOptions,
   SigningAlg,
+  TokenEndpointAuthMethod,
 } from './options/franceconnect-options.interface.js';
 export { FRANCECONNECT_ISSUERS, FRANCECONNECT_PLUS_ISSUERS } from './options/issuer-presets.js';
 export { DEFAULT_SCOPES, resolveFranceConnectOptions } from './options/resolve-options.js';
@@ -45,7 +46,7 @@ export { KeyService } from './keys/key.service.js';
 export { ENCRYPTION_ALGS, KeySet, loadKeySet, generateEncryptionKey, generateSigningKey } from './keys/index.js';
 export { DEFAULT_RETIRED_KEY_GRACE_SECONDS, KEY_RETIRED_AT_MEMBER, KEY_STATE_MEMBER, KEY_STATES } from './keys/index.js';
 export { addKey, pruneRetiredKeys, retireKey, rotateKeys } from './keys/index.js';
-export type { EncryptionAlg, KeyDescription, KeySetOptions, KeySource, KeyState, PublicJwks } from './keys/index.js';
+export type { EncryptionAlg, KeyDescription, KeySetOptions, KeySource, KeyState, PublicJwks, SigningKey } from './keys/index.js';
 export type { KeyReloadResult } from './keys/key.service.js';
 
 export { FranceConnectExceptionFilter } from './errors/franceconnect-exception.filter.js';

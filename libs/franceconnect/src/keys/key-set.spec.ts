@@ -344,6 +344,21 @@ describe('KeySet key selection', () => {
     expect(keySet.firstSigningKey('RS256')).toBeUndefined();
   });
 
+  it("signs a private_key_jwt client assertion with openid-client's PrivateKeyJwt, naming the key's kid", async () => {
+    const signing = keySet.currentSigningKey('ES256');
+    expect(signing?.key.extractable).toBe(false);
+    expect(signing?.key.usages).toEqual(['sign']);
+    const auth = client.PrivateKeyJwt({ key: signing!.key, kid: signing!.kid });
+    const body = new URLSearchParams();
+    await auth({ issuer: 'https://fcp.example.test/api/v2' }, { client_id: 'sp' }, body, new Headers());
+    expect(body.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    const assertion = body.get('client_assertion') ?? '';
+    expect(decodeProtectedHeader(assertion)).toEqual({ alg: 'ES256', kid: signingKey.kid });
+    const publicKey = await importJWK(keySet.publicJwks().keys.find((key) => key.kid === signingKey.kid) as JWK, 'ES256');
+    const { payload } = await jwtVerify(assertion, publicKey, { issuer: 'sp', subject: 'sp', audience: 'https://fcp.example.test/api/v2' });
+    expect(payload.exp! - payload.iat!).toBe(60);
+  });
+
   it("hands its keys to openid-client's enableDecryptingResponses", () => {
     for (const alg of [undefined, ...ENCRYPTION_ALGS.filter((candidate) => keySet.hasEncryptionKeyFor(candidate))]) {
       const config = new client.Configuration({ issuer: 'https://x' }, 'id', 'secret');

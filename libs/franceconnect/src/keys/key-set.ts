@@ -224,6 +224,16 @@ export class KeySet {
     return entry && { key: entry.key, alg, kid: entry.kid };
   }
 
+  /**
+   * The signing key in state `current` for `alg`, the one the service signs with (a `private_key_jwt`
+   * client assertion), or `undefined` if there is none. A `next` key is published so that the platforms
+   * know it before it signs anything, and is never used to sign until a rotation makes it current.
+   */
+  currentSigningKey(alg: SigningAlg): SigningKey | undefined {
+    const entry = this.#entries.find((candidate) => candidate.use === 'sig' && candidate.alg === alg && candidate.state === 'current');
+    return entry && { key: entry.key, alg, kid: entry.kid };
+  }
+
   /** How long a retired key still decrypts after it was retired, in seconds. */
   get gracePeriodSeconds(): number {
     return this.#gracePeriodSeconds;

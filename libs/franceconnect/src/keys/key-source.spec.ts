@@ -216,6 +216,21 @@ describe('loadKeySet with generate', () => {
     expect(error.message).toMatch(/no encryption key for ECDH-ES: delete the file/);
   });
 
+  it('generates the requested signing keys too, and refuses a file without a current one', async () => {
+    const file = join(dir, 'with-signing.json');
+    const keySet = await loadKeySet({ generate: { file, signingAlgs: ['ES256'] } }, { production: false, logger: new RecordingLogger() });
+    expect(keySet.publicJwks().keys.map((key) => `${key.use} ${key.alg}`)).toEqual(['enc RSA-OAEP-256', 'sig ES256']);
+    expect(keySet.currentSigningKey('ES256')).toBeDefined();
+
+    const onlyRsa = join(dir, 'no-signing.json');
+    await writeFile(onlyRsa, JSON.stringify({ keys: [rsa] }), { mode: 0o600 });
+    const error = await failure({ generate: { file: onlyRsa, algs: ['RSA-OAEP-256', 'ECDH-ES'], signingAlgs: ['ES256'] } });
+    expect(error.message).toMatch(/has no encryption key for ECDH-ES and no current signing key for ES256: delete the file/);
+    expect((await failure({ generate: { file, signingAlgs: ['HS256' as 'ES256'] } })).problems).toEqual([
+      'keys.generate.signingAlgs must be an array of ES256, RS256.',
+    ]);
+  });
+
   it('reports invalid algs', async () => {
     const error = await failure({ generate: { file: join(dir, 'never.json'), algs: ['A128KW' as 'ECDH-ES'] } });
     expect(error.problems).toEqual([expect.stringMatching(/"A128KW" is not a FranceConnect\+ key management algorithm/)]);

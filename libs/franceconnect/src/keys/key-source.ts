@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { generateEncryptionKey } from './key-generation.js';
+import { generateEncryptionKey, generateSigningKey } from './key-generation.js';
 import { KeySet } from './key-set.js';
-import { ENCRYPTION_ALGS, isEncryptionAlg } from './keys.constants.js';
-import type { EncryptionAlg } from './keys.constants.js';
+import { ENCRYPTION_ALGS, SIGNING_ALGS, isEncryptionAlg, isSigningAlg } from './keys.constants.js';
+import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
 import { KeyConfigurationError } from './keys.errors.js';
 import { describeType } from './private-jwks.validation.js';
 
@@ -24,6 +24,8 @@ export interface DevKeyGenerationOptions {
   readonly file: string;
   /** One encryption key is generated per algorithm, in this order. Default: `['RSA-OAEP-256']`. */
   readonly algs?: readonly EncryptionAlg[];
+  /** One signing key (`use: "sig"`) is generated per algorithm, after the encryption keys. Default: none. */
+  readonly signingAlgs?: readonly SigningAlg[];
 }
 
 /** Where {@link loadKeySet} takes the private JWKS from: exactly one member. */
@@ -73,8 +75,9 @@ const HOW_TO_PROVIDE_KEYS =
  * - `{ file }`: a private JWKS JSON file;
  * - `{ env }`: an environment variable holding the JSON;
  * - `{ source }`: a custom {@link KeySource};
- * - `{ generate: { file, algs } }`: development only. Loads `file` if it exists; otherwise generates
- *   one encryption key per alg, writes them to `file` with mode 0600 (creating the directory) and
+ * - `{ generate: { file, algs, signingAlgs } }`: development only. Loads `file` if it exists; otherwise
+ *   generates one encryption key per alg and one signing key per signing alg, writes them to `file` with
+ *   mode 0600 (creating the directory) and
  *   warns once, through `logger`, that this development key set must not be used in production.
  *
  * Error messages name the file or variable; they never contain key material.
@@ -102,11 +105,16 @@ export async function loadKeySet(source: KeySetSource, options: LoadKeySetOption
   }
 
   if (kind === 'generate') {
-    const { file, algs = DEFAULT_DEV_ALGS } = (source as { generate: DevKeyGenerationOptions }).generate;
-    const missing = algs.filter((alg) => !keySet.hasEncryptionKeyFor(alg));
+    const { file, algs = DEFAULT_DEV_ALGS, signingAlgs = [] } = (source as { generate: DevKeyGenerationOptions }).generate;
+    const missingEncryption = algs.filter((alg) => !keySet.hasEncryptionKeyFor(alg));
+    const missingSigning = signingAlgs.filter((alg) => !keySet.currentSigningKey(alg));
+    const missing = [
+      ...(missingEncryption.length > 0 ? [`encryption key for ${missingEncryption.join(', ')}`] : []),
+      ...(missingSigning.length > 0 ? [`current signing key for ${missingSigning.join(', ')}`] : []),
+    ];
     if (missing.length > 0) {
       throw new KeyConfigurationError([
-        `the development key set "${resolve(file)}" has no encryption key for ${missing.join(', ')}: delete the file so that it is generated again with every requested algorithm.`,
+        `the development key set "${resolve(file)}" has no ${missing.join(' and no ')}: delete the file so that it is generated again with every requested algorithm.`,
       ]);
     }
   }
@@ -219,7 +227,7 @@ async function loadFromCustomSource(source: unknown): Promise<unknown> {
 }
 
 async function loadOrGenerateDevJwks(options: unknown, logger: KeySetLogger | undefined): Promise<unknown> {
-  const { file, algs = DEFAULT_DEV_ALGS } = (options ?? {}) as { file?: unknown; algs?: unknown };
+  const { file, algs = DEFAULT_DEV_ALGS, signingAlgs = [] } = (options ?? {}) as { file?: unknown; algs?: unknown; signingAlgs?: unknown };
   const problems: string[] = [];
   if (typeof file !== 'string' || file === '') {
     problems.push(`keys.generate.file must be the path of the development key set file; got ${describeType(file)}.`);
@@ -235,6 +243,9 @@ async function loadOrGenerateDevJwks(options: unknown, logger: KeySetLogger | un
       }
     }
   }
+  if (!Array.isArray(signingAlgs) || (signingAlgs as unknown[]).some((alg) => !isSigningAlg(alg))) {
+    problems.push(`keys.generate.signingAlgs must be an array of ${SIGNING_ALGS.join(', ')}.`);
+  }
   if (problems.length > 0) throw new KeyConfigurationError(problems);
 
   const path = resolve(file as string);
@@ -242,7 +253,10 @@ async function loadOrGenerateDevJwks(options: unknown, logger: KeySetLogger | un
   if (existing !== undefined) return parseJwksJson(existing, `the development key set "${path}"`);
 
   const unique = [...new Set(algs as EncryptionAlg[])];
-  const jwks = { keys: await Promise.all(unique.map((alg) => generateEncryptionKey(alg))) };
+  const uniqueSigning = [...new Set(signingAlgs as SigningAlg[])];
+  const jwks = {
+    keys: await Promise.all([...unique.map((alg) => generateEncryptionKey(alg)), ...uniqueSigning.map((alg) => generateSigningKey(alg))]),
+  };
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // "wx": never overwrite. If another process created the file meanwhile, use its keys instead,

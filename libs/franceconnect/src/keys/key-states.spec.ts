@@ -170,6 +170,18 @@ describe('KeySet with key states', () => {
     const withRetiredSigning = await KeySet.fromJwks({ keys: [current, state(signing, 'retired', NOW)] });
     expect(withRetiredSigning.publicJwks().keys.map((key) => key.kid)).toEqual(['rsa-current']);
     expect(withRetiredSigning.firstSigningKey('ES256')).toBeUndefined();
+    expect(withRetiredSigning.currentSigningKey('ES256')).toBeUndefined();
+  });
+
+  it('signs with the current signing key only: a next one is published, not used', async () => {
+    const nextSigning = await generateSigningKey('ES256', { kid: 'sig-next' });
+    const rotating = await KeySet.fromJwks({ keys: [current, state(nextSigning, 'next'), signing] });
+    expect(rotating.publicJwks().keys.map((key) => key.kid)).toEqual(['rsa-current', 'sig', 'sig-next']);
+    expect(rotating.currentSigningKey('ES256')).toMatchObject({ kid: 'sig', alg: 'ES256' });
+    expect(rotating.currentSigningKey('RS256')).toBeUndefined();
+
+    const nextOnly = await KeySet.fromJwks({ keys: [current, state(nextSigning, 'next')] });
+    expect(nextOnly.currentSigningKey('ES256')).toBeUndefined();
   });
 });
 

@@ -7,16 +7,16 @@ import type { NextFunction, Request, Response } from 'express';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveFranceConnectOptions } from '../options/resolve-options.js';
 import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
-import type { KeysOptions } from '../options/franceconnect-options.interface.js';
+import type { KeysOptions, PlatformOptions } from '../options/franceconnect-options.interface.js';
 import { JwksMiddleware } from './jwks.middleware.js';
-import { generateEncryptionKey } from './key-generation.js';
+import { generateEncryptionKey, generateSigningKey } from './key-generation.js';
 import { addKey, rotateKeys } from './key-rotation.js';
 import type { PrivateJwksDocument } from './key-rotation.js';
 import { loadKeySet } from './key-source.js';
 import { KeyService } from './key.service.js';
 import { KeyConfigurationError } from './keys.errors.js';
 
-function options(keys: KeysOptions): ResolvedFranceConnectOptions {
+function options(keys: KeysOptions, clientAuth: Pick<PlatformOptions, 'tokenEndpointAuthMethod'> = {}): ResolvedFranceConnectOptions {
   return resolveFranceConnectOptions(
     {
       franceConnectPlus: {
@@ -25,6 +25,7 @@ function options(keys: KeysOptions): ResolvedFranceConnectOptions {
         clientSecret: 'a-client-secret-of-at-least-32-characters',
         redirectUri: 'https://service.example.test/auth/fcp/callback',
         encryptionAlg: 'RSA-OAEP-256',
+        ...clientAuth,
       },
       keys,
       production: false,
@@ -60,14 +61,18 @@ function kids(jwks: Record<string, unknown>): unknown[] {
 let first: JWK;
 let second: JWK;
 let ecdh: JWK;
+let sigOld: JWK;
+let sigNew: JWK;
 
 beforeAll(async () => {
   // Reloads log the new key states; keep the test output quiet.
   Logger.overrideLogger(false);
-  [first, second, ecdh] = await Promise.all([
+  [first, second, ecdh, sigOld, sigNew] = await Promise.all([
     generateEncryptionKey('RSA-OAEP-256', { kid: 'first' }),
     generateEncryptionKey('RSA-OAEP-256', { kid: 'second' }),
     generateEncryptionKey('ECDH-ES', { kid: 'ecdh' }),
+    generateSigningKey('ES256', { kid: 'sig-old' }),
+    generateSigningKey('ES256', { kid: 'sig-new' }),
   ]);
 });
 
@@ -146,5 +151,59 @@ describe('KeyService.reload', () => {
 
   it('explains that there is nothing to reload without a key source', async () => {
     await expect(new KeyService().reload()).rejects.toThrow(/no key source is configured/);
+  });
+});
+
+describe('KeyService signing key (private_key_jwt)', () => {
+  let dir: string;
+  let file: string;
+  let service: KeyService;
+
+  async function writeKeys(jwks: PrivateJwksDocument): Promise<void> {
+    await writeFile(file, JSON.stringify(jwks), { mode: 0o600 });
+  }
+
+  async function readKeys(): Promise<PrivateJwksDocument> {
+    return JSON.parse(await readFile(file, 'utf8')) as PrivateJwksDocument;
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fc-key-service-sig-'));
+    file = join(dir, 'sp-keys.json');
+    await writeKeys(addKey(addKey({ keys: [] }, first).jwks, sigOld).jwks);
+    service = new KeyService(await loadKeySet({ file }, { production: false }), options({ file }, { tokenEndpointAuthMethod: 'private_key_jwt' }));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives the current signing key, with a version that changes whenever a reload changes the keys', async () => {
+    expect(service.signingKey('ES256')).toMatchObject({ kid: 'sig-old', alg: 'ES256' });
+    expect(service.signingKey('ES256')?.key.usages).toEqual(['sign']);
+    expect(service.signingKey('RS256')).toBeUndefined();
+    const before = service.signingKeyVersion('ES256');
+    expect((await service.reload()).changed).toBe(false);
+    expect(service.signingKeyVersion('ES256')).toBe(before);
+
+    // Published as next: the platform can fetch it, nothing is signed with it yet.
+    await writeKeys(addKey(await readKeys(), sigNew).jwks);
+    await service.reload();
+    expect(service.publicJwks().keys.map((key) => key.kid)).toEqual(['first', 'sig-old', 'sig-new']);
+    expect(service.signingKey('ES256')?.kid).toBe('sig-old');
+    const withNext = service.signingKeyVersion('ES256');
+    expect(withNext).not.toBe(before);
+
+    await writeKeys(rotateKeys(await readKeys(), { now: Math.floor(Date.now() / 1000), alg: 'ES256' }).jwks);
+    await service.reload();
+    expect(service.signingKey('ES256')?.kid).toBe('sig-new');
+    expect(service.publicJwks().keys.map((key) => key.kid)).toEqual(['first', 'sig-new']);
+    expect(service.signingKeyVersion('ES256')).not.toBe(withNext);
+  });
+
+  it('keeps the keys in use when the reloaded key set has no current signing key', async () => {
+    await writeKeys({ keys: [first, { ...sigOld, 'fc:state': 'retired', 'fc:retiredAt': 1 }, { ...sigNew, 'fc:state': 'next' }] });
+    await expect(service.reload()).rejects.toThrow(/no current signing key for "ES256".*private_key_jwt.*FranceConnect\+: the keys in use are kept/);
+    expect(service.signingKey('ES256')?.kid).toBe('sig-old');
   });
 });

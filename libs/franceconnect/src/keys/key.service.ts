@@ -8,10 +8,11 @@ import type {
   KeyDescription,
   KeySet,
   PublicJwks,
+  SigningKey,
 } from './key-set.js';
 import { loadKeySet } from './key-source.js';
 import type { KeySetSource } from './key-source.js';
-import type { EncryptionAlg } from './keys.constants.js';
+import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
 import { KeyConfigurationError } from './keys.errors.js';
 
 const EMPTY_JWKS: PublicJwks = Object.freeze({ keys: Object.freeze([]) });
@@ -25,8 +26,9 @@ export interface KeyReloadResult {
 }
 
 /**
- * Owns the service provider's keys: publishes the public JWKS FranceConnect+ encrypts to, and provides
- * the private keys, selected by `kid`, that decrypt its answers. The keys are loaded and imported once, at
+ * Owns the service provider's keys: publishes the public JWKS FranceConnect+ encrypts to, provides the
+ * private keys, selected by `kid`, that decrypt its answers, and the current signing key that signs the
+ * `private_key_jwt` client assertions. The keys are loaded and imported once, at
  * start-up, and again only when {@link KeyService.reload} is called; nothing here touches the disk or
  * imports a key on a request.
  */
@@ -68,6 +70,24 @@ export class KeyService {
     return `${this.generation}:${kids.join(',')}`;
   }
 
+  /**
+   * The current signing key of `alg` (`use: "sig"`, state `current`), as a non-extractable `CryptoKey`
+   * with its `kid`, for openid-client's `PrivateKeyJwt`; `undefined` when there is none. `next` keys are
+   * published but never sign, `retired` keys neither sign nor are published.
+   */
+  signingKey(alg: SigningAlg): SigningKey | undefined {
+    return this.keySet?.currentSigningKey(alg);
+  }
+
+  /**
+   * Identifies the key {@link KeyService.signingKey} returns for `alg`: it changes when a reload changes
+   * the keys. A holder of the signing key (an openid-client configuration) compares it with the value it
+   * was built with to know it is stale.
+   */
+  signingKeyVersion(alg: SigningAlg): string {
+    return `${this.generation}:${this.signingKey(alg)?.kid ?? ''}`;
+  }
+
   /** Every key in use with its state, without key material (empty when no key set is configured). */
   describeKeys(): KeyDescription[] {
     return this.keySet?.describeKeys() ?? [];
@@ -86,16 +106,17 @@ export class KeyService {
 
   /**
    * Loads the key set again from the configured source (the key file, the environment variable, the
-   * custom source) and, if it is valid, uses it from now on: the public JWKS, `decryptionKeys()` and
-   * `decrypt()` all switch at once. This is how a rotation reaches a running application: change the
+   * custom source) and, if it is valid, uses it from now on: the public JWKS, `decryptionKeys()`,
+   * `decrypt()` and `signingKey()` all switch at once. This is how a rotation reaches a running application: change the
    * key file (the `franceconnect keys` commands), then call this method, for example on `SIGHUP`:
    *
    * ```ts
    * process.on('SIGHUP', () => void app.get(KeyService).reload().catch((error) => logger.error(error)));
    * ```
    *
-   * A key set that does not load, or has no published key for the algorithm registered with
-   * FranceConnect+, is refused and the keys in use stay in use. A development source (`generate`) is
+   * A key set that does not load, has no published key for the algorithm registered with
+   * FranceConnect+, or has no current signing key for a platform registered with `private_key_jwt`, is
+   * refused and the keys in use stay in use. A development source (`generate`) is
    * read again but never regenerated. Concurrent calls share one reload.
    *
    * @throws {KeyConfigurationError} when the module has no key source, or the new key set is refused.
@@ -125,6 +146,18 @@ export class KeyService {
       throw new KeyConfigurationError([
         `the reloaded key set publishes no encryption key for "${registered}", the algorithm registered with FranceConnect+: the keys in use are kept. Add a current or next key with alg "${registered}".`,
       ]);
+    }
+    const unsigned = Object.values(this.options.platforms).flatMap((platform) => {
+      const alg = platform?.tokenEndpointSigningAlg;
+      return platform && alg && !next.currentSigningKey(alg) ? [{ label: platform.label, alg }] : [];
+    });
+    if (unsigned.length > 0) {
+      throw new KeyConfigurationError(
+        unsigned.map(
+          ({ label, alg }) =>
+            `the reloaded key set has no current signing key for "${alg}", which signs the private_key_jwt client assertions sent to ${label}: the keys in use are kept. Keep a current key with use "sig" and alg "${alg}" (rotate a next key to current rather than retiring the current one).`,
+        ),
+      );
     }
     const changed = !this.keySet || fingerprint(this.keySet) !== fingerprint(next);
     if (changed) {

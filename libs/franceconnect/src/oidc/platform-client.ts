@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import * as client from 'openid-client';
-import { ProviderUnavailableError } from '../errors/franceconnect.errors.js';
+import { InternalSignInError, ProviderUnavailableError } from '../errors/franceconnect.errors.js';
 import type { KeyService } from '../keys/key.service.js';
 import type { ResolvedFranceConnectOptions, ResolvedPlatform } from '../options/resolve-options.js';
 import { isNetworkFailure } from './map-error.js';
@@ -9,11 +9,15 @@ import { isNetworkFailure } from './map-error.js';
  * openid-client configuration of one platform, discovered lazily: the application starts even when the
  * platform is unreachable, and each sign-in retries discovery (at most once per `discoveryRetryMs`,
  * concurrent attempts sharing one request) until it answers. Once discovered, the configuration, and the
- * platform's JWKS cached inside it, are kept for the life of the process.
+ * platform's JWKS cached inside it, are kept for the life of the process; it is rebuilt, from the same
+ * metadata, when the service's keys it holds change.
  */
 export class PlatformClient {
   private config?: client.Configuration;
-  /** `KeyService.decryptionKeysVersion()` of the keys `config` was given. */
+  /**
+   * The versions (`KeyService.decryptionKeysVersion()`, `KeyService.signingKeyVersion()`) of the keys
+   * `config` was given: its decryption keys and its client authentication.
+   */
   private keysVersion?: string;
   private discovering?: Promise<client.Configuration>;
   private lastFailureAt = 0;
@@ -34,15 +38,18 @@ export class PlatformClient {
    * The discovered configuration.
    *
    * @throws {ProviderUnavailableError} while the platform's discovery document cannot be fetched.
+   * @throws {InternalSignInError} with `private_key_jwt` and no current signing key (refused at start-up
+   *   and by `KeyService.reload()`).
    */
   async configuration(): Promise<client.Configuration> {
     if (this.config) {
       if (this.keysVersion === this.currentKeysVersion()) return this.config;
       // The service's keys changed (KeyService.reload(), or a retired key's grace period ended).
-      // openid-client keeps the decryption keys it was given, so a new configuration is built from the
-      // metadata already discovered, without asking the platform again.
+      // openid-client keeps the decryption keys and the client authentication (with private_key_jwt, the
+      // signing key) it was given, so a new configuration is built from the metadata already discovered,
+      // without asking the platform again: the next token request is signed with the new current key.
       this.config = this.configure(this.config.serverMetadata());
-      this.logger.log(`${this.platform.label}: decryption keys updated`);
+      this.logger.log(`${this.platform.label}: keys updated`);
       return this.config;
     }
     if (this.discovering) return this.discovering;
@@ -57,33 +64,33 @@ export class PlatformClient {
 
   private async discover(): Promise<client.Configuration> {
     const { platform, options } = this;
+    let discovered: client.Configuration;
     try {
-      const discovered = await client.discovery(
-        new URL(platform.issuer),
-        platform.clientId,
-        this.clientMetadata(),
-        client.ClientSecretPost(platform.clientSecret),
-        {
-          execute: options.allowInsecureHttp ? [client.allowInsecureRequests] : [],
-          timeout: options.httpTimeoutMs / 1000,
-        },
-      );
-      const config = this.configure(discovered.serverMetadata());
-      this.config = config;
-      this.logger.log(`${platform.label} discovered at ${platform.issuer}`);
-      return config;
+      // The configuration discovery returns is only read for its metadata: configure() builds the one
+      // used, with the client authentication, so none is needed here.
+      discovered = await client.discovery(new URL(platform.issuer), platform.clientId, this.clientMetadata(), client.None(), {
+        execute: options.allowInsecureHttp ? [client.allowInsecureRequests] : [],
+        timeout: options.httpTimeoutMs / 1000,
+      });
     } catch (error) {
       this.lastFailureAt = Date.now();
       const reason = isNetworkFailure(error) ? 'unreachable' : 'invalid discovery document';
       this.logger.warn(`${platform.label} discovery failed (${reason}) at ${platform.issuer}`);
       throw new ProviderUnavailableError(`${platform.label} is unavailable (${reason})`, { platform: platform.id, cause: error });
     }
+    const config = this.configure(discovered.serverMetadata());
+    this.config = config;
+    this.logger.log(`${platform.label} discovered at ${platform.issuer}`);
+    return config;
   }
 
-  /** An openid-client configuration for the discovered metadata, with the service's current decryption keys. */
+  /**
+   * An openid-client configuration for the discovered metadata, with the service's current decryption
+   * keys and client authentication.
+   */
   private configure(serverMetadata: client.ServerMetadata): client.Configuration {
     const { platform, options } = this;
-    const config = new client.Configuration(serverMetadata, platform.clientId, this.clientMetadata(), client.ClientSecretPost(platform.clientSecret));
+    const config = new client.Configuration(serverMetadata, platform.clientId, this.clientMetadata(), this.clientAuthentication());
     if (options.allowInsecureHttp) client.allowInsecureRequests(config);
     config.timeout = options.httpTimeoutMs / 1000;
     // Keep the platform's JWKS already fetched: a change of our keys is no reason to fetch theirs again.
@@ -102,21 +109,49 @@ export class PlatformClient {
     return config;
   }
 
+  /**
+   * How the token and revocation requests authenticate the service, as registered. With
+   * `private_key_jwt`, openid-client signs a client assertion (`iss` and `sub` the client id, `aud` the
+   * issuer, 60 s, a fresh `jti`) for every request, with the current signing key, named by its `kid` so
+   * that the platform picks it from the published JWKS.
+   *
+   * @throws {InternalSignInError} with `private_key_jwt` and no current signing key; start-up and
+   *   `KeyService.reload()` refuse such a key set, so this is not expected to happen.
+   */
+  private clientAuthentication(): client.ClientAuth {
+    const { platform } = this;
+    const alg = platform.tokenEndpointSigningAlg;
+    if (platform.tokenEndpointAuthMethod !== 'private_key_jwt' || alg === undefined) {
+      return client.ClientSecretPost(platform.clientSecret ?? '');
+    }
+    const signingKey = this.keys?.signingKey(alg);
+    if (!signingKey) {
+      throw new InternalSignInError(`${platform.label}: no current ${alg} signing key for private_key_jwt`, { platform: platform.id });
+    }
+    return client.PrivateKeyJwt({ key: signingKey.key, kid: signingKey.kid });
+  }
+
+  /** The versions of the keys a configuration holds: decryption keys (FranceConnect+), signing key (private_key_jwt). */
   private currentKeysVersion(): string | undefined {
-    const alg = this.platform.encryptionAlg;
-    return alg && this.keys ? this.keys.decryptionKeysVersion(alg) : undefined;
+    const { encryptionAlg, tokenEndpointSigningAlg } = this.platform;
+    if (!this.keys || (!encryptionAlg && !tokenEndpointSigningAlg)) return undefined;
+    return [
+      encryptionAlg ? this.keys.decryptionKeysVersion(encryptionAlg) : '',
+      tokenEndpointSigningAlg ? this.keys.signingKeyVersion(tokenEndpointSigningAlg) : '',
+    ].join('|');
   }
 
   private clientMetadata(): Partial<client.ClientMetadata> {
     const { platform, options } = this;
     const metadata: Partial<client.ClientMetadata> = {
-      client_secret: platform.clientSecret,
       redirect_uris: [platform.redirectUri],
       // Pinning: a token signed with any other algorithm, `none` included, is refused.
       id_token_signed_response_alg: platform.signingAlg,
       userinfo_signed_response_alg: platform.signingAlg,
       [client.clockTolerance]: options.clockToleranceSeconds,
     };
+    // With private_key_jwt there is no secret: it is never configured, so it can never be sent.
+    if (platform.clientSecret !== undefined) metadata.client_secret = platform.clientSecret;
     if (platform.postLogoutRedirectUri) metadata.post_logout_redirect_uris = [platform.postLogoutRedirectUri];
     if (platform.encryptionAlg) {
       metadata.id_token_encrypted_response_alg = platform.encryptionAlg;

@@ -8,14 +8,33 @@ import type { TransactionStore } from '../transactions/transaction-store.interfa
 /** Signature algorithms a platform may be registered with. FranceConnect+ signs with ES256 only. */
 export type SigningAlg = 'ES256' | 'RS256';
 
+/**
+ * How the service authenticates at the platform's token and revocation endpoints, as registered:
+ * `client_secret_post` sends the client secret in the request body; `private_key_jwt` sends a client
+ * assertion (a JWT valid 60 s, used once) signed with the service's current signing key, which the
+ * platform verifies against the service's published JWKS.
+ */
+export type TokenEndpointAuthMethod = 'client_secret_post' | 'private_key_jwt';
+
 /** Registration of the service with one platform. */
 export interface PlatformOptions {
   /** Issuer URL, including `/api/v2` (see `FRANCECONNECT_PLUS_ISSUERS` / `FRANCECONNECT_ISSUERS`). */
   issuer: string;
   /** Client id given by FranceConnect at registration. */
   clientId: string;
-  /** Client secret given by FranceConnect at registration (sent with `client_secret_post`). */
-  clientSecret: string;
+  /**
+   * Client secret given by FranceConnect at registration, sent with `client_secret_post`. Required with
+   * `client_secret_post`; not used with `private_key_jwt` (never sent).
+   */
+  clientSecret?: string;
+  /**
+   * Token endpoint authentication registered with the platform. Default `client_secret_post`. With
+   * `private_key_jwt`, the key set (`keys`) must hold a current signing key (`use: "sig"`) of
+   * `tokenEndpointSigningAlg`, published at the JWKS URL registered with the platform.
+   */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** Algorithm of the client assertions, with `private_key_jwt` only. Default `ES256`. */
+  tokenEndpointSigningAlg?: SigningAlg;
   /** Absolute callback URL registered with the platform, e.g. `https://service.fr/auth/fcp/callback`. */
   redirectUri: string;
   /** Absolute URL registered for the return from logout. Optional until logout is used. */
@@ -65,8 +84,9 @@ export interface FranceConnectModuleOptions {
   /** FranceConnect registration. Leave out to offer FranceConnect+ only. */
   franceConnect?: PlatformOptions;
   /**
-   * The service provider's private keys. Default: in development, `{ generate: { file: '.data/sp-keys.json' } }`;
-   * in production there is no default and start-up fails without keys.
+   * The service provider's private keys, needed for FranceConnect+ (decryption) and for `private_key_jwt`
+   * (signing). Default: in development, `{ generate: { file: '.data/sp-keys.json' } }`; in production there
+   * is no default and start-up fails without keys.
    */
   keys?: KeysOptions;
   /**

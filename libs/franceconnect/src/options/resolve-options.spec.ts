@@ -80,6 +80,55 @@ describe('resolveFranceConnectOptions', () => {
     expect(problemsOf({ franceConnectPlus: { ...plus, encryptionAlg: 'A128KW' as never } }).join('\n')).toMatch(/encryptionAlg "A128KW"/);
   });
 
+  it('authenticates with client_secret_post by default, the secret required', () => {
+    const fcp = resolveFranceConnectOptions({ franceConnectPlus: plus }, {}).platforms.fcp!;
+    expect(fcp).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_post', clientSecret: 'secret' });
+    expect(fcp.tokenEndpointSigningAlg).toBeUndefined();
+    expect(problemsOf({ franceConnectPlus: { ...plus, clientSecret: undefined } }).join('\n')).toMatch(/clientSecret is missing/);
+    expect(problemsOf({ franceConnectPlus: { ...plus, tokenEndpointSigningAlg: 'ES256' } }).join('\n')).toMatch(
+      /tokenEndpointSigningAlg is set but nothing is signed with client_secret_post/,
+    );
+  });
+
+  it('takes private_key_jwt without a secret, signing with ES256 by default, and never keeps a secret given anyway', () => {
+    const { clientSecret: _secret, ...withoutSecret } = plus;
+    const signed = resolveFranceConnectOptions({ franceConnectPlus: { ...withoutSecret, tokenEndpointAuthMethod: 'private_key_jwt' } }, {});
+    expect(signed.platforms.fcp).toMatchObject({ tokenEndpointAuthMethod: 'private_key_jwt', tokenEndpointSigningAlg: 'ES256' });
+    expect(signed.platforms.fcp?.clientSecret).toBeUndefined();
+
+    const fc = {
+      ...withoutSecret,
+      issuer: 'https://fcp-low.integ01.dev-franceconnect.fr/api/v2',
+      redirectUri: 'https://service.example.fr/auth/fc/callback',
+      clientSecret: 'not sent',
+      tokenEndpointAuthMethod: 'private_key_jwt' as const,
+      tokenEndpointSigningAlg: 'RS256' as const,
+    };
+    const rs256 = resolveFranceConnectOptions({ franceConnect: fc }, {});
+    expect(rs256.platforms.fc).toMatchObject({ tokenEndpointAuthMethod: 'private_key_jwt', tokenEndpointSigningAlg: 'RS256' });
+    expect(rs256.platforms.fc?.clientSecret).toBeUndefined();
+    // FranceConnect alone needs no keys, unless it signs client assertions.
+    expect(rs256.keys).toEqual({ generate: { file: '.data/sp-keys.json' } });
+    expect(problemsOf({ franceConnect: fc }, { NODE_ENV: 'production' }).join('\n')).toMatch(/keys is required in production for FranceConnect\+ and for private_key_jwt/);
+  });
+
+  it('refuses an unknown token endpoint authentication or assertion algorithm', () => {
+    const problems = problemsOf({
+      franceConnectPlus: { ...plus, tokenEndpointAuthMethod: 'client_secret_basic' as never },
+      franceConnect: {
+        ...plus,
+        issuer: 'https://fcp-low.integ01.dev-franceconnect.fr/api/v2',
+        redirectUri: 'https://service.example.fr/auth/fc/callback',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        tokenEndpointSigningAlg: 'HS256' as never,
+      },
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^franceConnect\.tokenEndpointSigningAlg "HS256" cannot sign a client assertion: use "ES256" or "RS256"/),
+      expect.stringMatching(/^franceConnectPlus\.tokenEndpointAuthMethod "client_secret_basic" is not accepted by FranceConnect\+: use "client_secret_post" or "private_key_jwt"/),
+    ]);
+  });
+
   it('accepts only same-site paths as return paths', () => {
     for (const good of ['/', '/protected/eidas2?x=1', '/a/b#c']) expect(isSameOriginPath(good)).toBe(true);
     for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '', '/a\nb', undefined]) {

@@ -11,6 +11,7 @@ import type {
   PlatformOptions,
   PlusPlatformOptions,
   SigningAlg,
+  TokenEndpointAuthMethod,
 } from './franceconnect-options.interface.js';
 
 /** Pivot identity plus the two other claims FranceConnect offers every service. */
@@ -26,6 +27,12 @@ export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
   'preferred_username',
 ]);
 
+/** Token endpoint authentication methods the platforms accept (`client_secret_basic` is not enabled there). */
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = Object.freeze(['client_secret_post', 'private_key_jwt']);
+
+/** Algorithms a `private_key_jwt` client assertion may be signed with. */
+const TOKEN_ENDPOINT_SIGNING_ALGS: readonly SigningAlg[] = Object.freeze(['ES256', 'RS256']);
+
 /** Development key file used when no keys are configured outside production. */
 export const DEFAULT_DEV_KEYS_FILE = '.data/sp-keys.json';
 
@@ -38,7 +45,11 @@ export interface ResolvedPlatform {
   readonly label: string;
   readonly issuer: string;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** Set with `client_secret_post` only: with `private_key_jwt` the secret is never sent. */
+  readonly clientSecret?: string;
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Set with `private_key_jwt` only: the alg of the service's signing key that signs client assertions. */
+  readonly tokenEndpointSigningAlg?: SigningAlg;
   readonly redirectUri: string;
   readonly postLogoutRedirectUri?: string;
   readonly scope: string;
@@ -109,7 +120,9 @@ export function resolveFranceConnectOptions(
     }
   }
 
-  const keys = resolveKeys(options.keys, production, Boolean(options.franceConnectPlus), problems);
+  // FranceConnect+ needs keys to decrypt its answers, private_key_jwt to sign client assertions.
+  const signsClientAssertions = Object.values(platforms).some((platform) => platform?.tokenEndpointAuthMethod === 'private_key_jwt');
+  const keys = resolveKeys(options.keys, production, Boolean(options.franceConnectPlus) || signsClientAssertions, problems);
   const jwksPath = options.jwksPath ?? '/.well-known/jwks.json';
   if (!/^\/[\w\-./]*$/.test(jwksPath)) {
     problems.push(`jwksPath "${jwksPath}" must be an absolute path such as "/.well-known/jwks.json".`);
@@ -158,12 +171,31 @@ function resolvePlatform(
 ): ResolvedPlatform {
   const at = OPTION_KEYS[id];
   if (typeof raw !== 'object' || raw === null) {
-    problems.push(`${at} must be an object with issuer, clientId, clientSecret and redirectUri.`);
+    problems.push(`${at} must be an object with issuer, clientId, clientSecret (or tokenEndpointAuthMethod "private_key_jwt") and redirectUri.`);
     return undefined as unknown as ResolvedPlatform;
   }
   const issuer = checkUrl(`${at}.issuer`, raw.issuer, allowInsecureHttp, problems, 'e.g. FRANCECONNECT_PLUS_ISSUERS.integration')?.replace(/\/+$/, '');
   checkString(`${at}.clientId`, raw.clientId, problems, 'the client id FranceConnect gave you at registration');
-  checkString(`${at}.clientSecret`, raw.clientSecret, problems, 'the client secret FranceConnect gave you at registration');
+  const tokenEndpointAuthMethod = raw.tokenEndpointAuthMethod ?? 'client_secret_post';
+  let tokenEndpointSigningAlg: SigningAlg | undefined;
+  if (!TOKEN_ENDPOINT_AUTH_METHODS.includes(tokenEndpointAuthMethod)) {
+    problems.push(
+      `${at}.tokenEndpointAuthMethod "${String(tokenEndpointAuthMethod)}" is not accepted by ${PLATFORM_LABELS[id]}: use "client_secret_post" or "private_key_jwt", as registered.`,
+    );
+  } else if (tokenEndpointAuthMethod === 'client_secret_post') {
+    checkString(`${at}.clientSecret`, raw.clientSecret, problems, 'the client secret FranceConnect gave you at registration');
+    if (raw.tokenEndpointSigningAlg !== undefined) {
+      problems.push(`${at}.tokenEndpointSigningAlg is set but nothing is signed with client_secret_post: remove it, or set tokenEndpointAuthMethod to "private_key_jwt".`);
+    }
+  } else {
+    // The secret, if given, is not sent: with private_key_jwt the signing key is the only credential.
+    tokenEndpointSigningAlg = raw.tokenEndpointSigningAlg ?? 'ES256';
+    if (!TOKEN_ENDPOINT_SIGNING_ALGS.includes(tokenEndpointSigningAlg)) {
+      problems.push(
+        `${at}.tokenEndpointSigningAlg "${String(tokenEndpointSigningAlg)}" cannot sign a client assertion: use ${TOKEN_ENDPOINT_SIGNING_ALGS.map((alg) => `"${alg}"`).join(' or ')}, as registered.`,
+      );
+    }
+  }
   checkUrl(`${at}.redirectUri`, raw.redirectUri, allowInsecureHttp, problems, 'the callback URL registered with the platform');
   if (raw.postLogoutRedirectUri !== undefined) {
     checkUrl(`${at}.postLogoutRedirectUri`, raw.postLogoutRedirectUri, allowInsecureHttp, problems, 'the logout return URL registered with the platform');
@@ -205,7 +237,9 @@ function resolvePlatform(
     label: PLATFORM_LABELS[id],
     issuer: issuer ?? '',
     clientId: raw.clientId,
-    clientSecret: raw.clientSecret,
+    ...(tokenEndpointAuthMethod === 'client_secret_post' ? { clientSecret: raw.clientSecret } : {}),
+    tokenEndpointAuthMethod,
+    ...(tokenEndpointSigningAlg === undefined ? {} : { tokenEndpointSigningAlg }),
     redirectUri: raw.redirectUri,
     postLogoutRedirectUri: raw.postLogoutRedirectUri,
     scope: Array.isArray(scopes) ? scopes.join(' ') : 'openid',
@@ -225,7 +259,7 @@ function resolveKeys(
     if (!needsKeys) return undefined;
     if (production) {
       problems.push(
-        'keys is required in production for FranceConnect+: generate a key set once (`keys generate`) and pass keys: { file } or { env }.',
+        'keys is required in production for FranceConnect+ and for private_key_jwt: generate a key set once (`keys generate`) and pass keys: { file } or { env }.',
       );
       return undefined;
     }
