@@ -96,6 +96,14 @@ describe('franceconnect doctor against the emulator and the sample app', () => {
     expect(detailOf(report, 'SP published JWKS')).toMatch(/FranceConnect\+ encrypts to kid ".+" \(RSA-OAEP-256, first of 3 keys\), matches the key file, max-age=300$/);
   });
 
+  it('checks private_key_jwt registrations without asking for a client secret', async () => {
+    const env: Record<string, string> = { ...stackEnv(stack), FCP_TOKEN_AUTH: 'private_key_jwt' };
+    delete env.FCP_CLIENT_SECRET;
+    const { report } = await doctor(['--dev'], env);
+    expect(report.checks.find((check) => check.name === 'FC+ settings')?.verdict).toBe('ok');
+    expect(detailOf(report, 'FC+ client auth')).toBe('private_key_jwt');
+  });
+
   it('prints a table with a verdict per check, and never a secret', async () => {
     const env = stackEnv(stack);
     const result = await runCli(['doctor', '--dev'], { env, cwd: tmpdir() });

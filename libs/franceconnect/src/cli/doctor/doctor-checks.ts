@@ -122,7 +122,9 @@ function checkSettings(platform: DoctorPlatform, options: DoctorOptions): Doctor
   const { names } = platform;
   if (platform.issuer === undefined) problems.push(`${names.issuer} is not set`);
   if (platform.clientId === undefined) problems.push(`${names.clientId} is not set (the client id given at registration)`);
-  if (platform.clientSecret === undefined) {
+  if (platform.tokenEndpointAuthMethod === 'private_key_jwt') {
+    // No secret is sent: the token endpoint gets an assertion signed with the key file's current sig key.
+  } else if (platform.clientSecret === undefined) {
     problems.push(`${names.clientSecret} is not set (the client secret given at registration)`);
   } else if (/not-for-production/.test(platform.clientSecret) && !options.dev) {
     problems.push(`${names.clientSecret} is the emulator's demo secret: use the secret of your registration (or pass --dev against the emulator)`);
@@ -229,11 +231,12 @@ function checkEncryption(platform: DoctorPlatform, metadata: Record<string, unkn
 function checkClientAuth(platform: DoctorPlatform, metadata: Record<string, unknown>): DoctorCheck {
   const name = `${platform.label} client auth`;
   const methods = metadata['token_endpoint_auth_methods_supported'];
+  const method = platform.tokenEndpointAuthMethod;
   // Without the member, OpenID Connect Discovery's default is client_secret_basic only.
-  if (!listOf(methods).includes('client_secret_post')) {
-    return fail(name, `the token endpoint does not offer client_secret_post (offers ${listOf(methods).join(', ') || 'client_secret_basic by default'}): the library authenticates with client_secret_post.`);
+  if (!listOf(methods).includes(method)) {
+    return fail(name, `the token endpoint does not offer ${method} (offers ${listOf(methods).join(', ') || 'client_secret_basic by default'}), the method this service is configured with.`);
   }
-  return ok(name, 'client_secret_post');
+  return ok(name, method);
 }
 
 function checkEndpoints(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): DoctorCheck {

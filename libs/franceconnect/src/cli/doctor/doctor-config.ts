@@ -26,6 +26,8 @@ export interface DoctorPlatform {
   readonly issuer?: string;
   readonly clientId?: string;
   readonly clientSecret?: string;
+  /** `client_secret_post` (default) or `private_key_jwt`. */
+  readonly tokenEndpointAuthMethod: string;
   readonly redirectUri?: string;
   readonly postLogoutRedirectUri?: string;
   readonly signingAlg: string;
@@ -68,6 +70,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>,
       issuer: value('FCP_ISSUER'),
       clientId: value('FCP_CLIENT_ID'),
       clientSecret: value('FCP_CLIENT_SECRET'),
+      tokenEndpointAuthMethod: value('FCP_TOKEN_AUTH') ?? 'client_secret_post',
       redirectUri: value('FCP_REDIRECT_URI') ?? (appUrl && `${appUrl}/auth/fcp/callback`),
       postLogoutRedirectUri: postLogout,
       signingAlg: 'ES256',
@@ -82,6 +85,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>,
       issuer: value('FC_ISSUER'),
       clientId: value('FC_CLIENT_ID'),
       clientSecret: value('FC_CLIENT_SECRET'),
+      tokenEndpointAuthMethod: value('FC_TOKEN_AUTH') ?? 'client_secret_post',
       redirectUri: value('FC_REDIRECT_URI') ?? (appUrl && `${appUrl}/auth/fc/callback`),
       postLogoutRedirectUri: postLogout,
       signingAlg: value('FC_SIGNING_ALG') ?? DEFAULT_SIGNING_ALG,
@@ -113,7 +117,7 @@ function envNames(prefix: 'FC' | 'FCP', redirectFromAppUrl: boolean): PlatformSe
 }
 
 const TOP_LEVEL = ['appUrl', 'jwksUrl', 'keysFile', 'franceConnectPlus', 'franceConnect'];
-const PLATFORM_FIELDS = ['issuer', 'clientId', 'clientSecret', 'redirectUri', 'postLogoutRedirectUri', 'signingAlg', 'encryptionAlg'];
+const PLATFORM_FIELDS = ['issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'redirectUri', 'postLogoutRedirectUri', 'signingAlg', 'encryptionAlg'];
 
 /**
  * Reads the configuration from a JSON file shaped like the module options (see the doctor usage). A
@@ -171,6 +175,7 @@ export async function configFromFile(path: string, cwd: string): Promise<DoctorC
       issuer: get('issuer'),
       clientId: get('clientId'),
       clientSecret: get('clientSecret'),
+      tokenEndpointAuthMethod: get('tokenEndpointAuthMethod') ?? 'client_secret_post',
       redirectUri: get('redirectUri') ?? (appUrl && `${appUrl}/auth/${id}/callback`),
       postLogoutRedirectUri: get('postLogoutRedirectUri') ?? (appUrl && `${appUrl}/auth/logout/callback`),
       signingAlg: get('signingAlg') ?? 'ES256',
