@@ -6,7 +6,12 @@
  */
 export class SignInRedirect extends Error {
   constructor(readonly location: string) {
+    // A redirect is a signal, not a failure: no stack trace is ever shown for it, so none is captured.
+    // Capturing one was the costliest step of the library's own code in a sign-in (see docs/performance.md).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('Redirect');
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'SignInRedirect';
   }
 }

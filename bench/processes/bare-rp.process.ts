@@ -1,0 +1,167 @@
+/**
+ * The floor of a FranceConnect+ sign-in: a bare openid-client v6 relying party on `node:http`, with no
+ * framework, no session and no account, doing the protocol steps the library does:
+ * - `GET /login`: `state`, `nonce`, PKCE S256, `acr_values` and the `amr` claims request, the
+ *   authorization URL, and a 303 to it (the transaction kept in a `Map` by `state`);
+ * - `GET /callback`: the token exchange (`client_secret_post`) with `enableDecryptingResponses` (A256GCM,
+ *   the registered key management, the same private keys as the sample app) and
+ *   `enableNonRepudiationChecks` (ES256 signatures of the ID token and userinfo verified), then the
+ *   JWT userinfo, decrypted and verified; a 303 to `/`;
+ * - `GET /jwks.json`: the public keys the platform encrypts to.
+ *
+ * Commands: `capture` (the next sign-in keeps the raw ID token and userinfo JWEs), `captured` (them).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { importJWK, type JWK } from 'jose';
+import * as client from 'openid-client';
+import { childConfig, failStart, serve } from './ipc.js';
+
+/** What the parent gives this process. */
+export interface BareRpProcessConfig {
+  readonly port: number;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The private JWKS file the sample app uses too. */
+  readonly keysFile: string;
+  readonly encryptionAlg: string;
+  readonly acrValues: string;
+  readonly scope: string;
+}
+
+/** The raw encrypted answers of one sign-in, for the cryptography-alone measurement. */
+export interface CapturedTokens {
+  readonly idToken: string;
+  readonly userinfo: string;
+}
+
+const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: { essential: true } } });
+
+async function main(): Promise<void> {
+  const options = childConfig<BareRpProcessConfig>();
+  const origin = `http://localhost:${options.port}`;
+  const redirectUri = `${origin}/callback`;
+
+  const { keys: privateJwks } = JSON.parse(await readFile(options.keysFile, 'utf8')) as { keys: JWK[] };
+  const registered = privateJwks.filter((jwk) => jwk.alg === options.encryptionAlg);
+  const decryptionKeys = await Promise.all(
+    registered.map(async (jwk) => ({ key: (await importJWK(jwk, jwk.alg)) as CryptoKey, kid: jwk.kid, alg: jwk.alg })),
+  );
+  // Public members only: the private ones are dropped.
+  const publicJwks = JSON.stringify({
+    keys: registered.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicMembers }) => publicMembers),
+  });
+
+  const configuration = await client.discovery(
+    new URL(options.issuer),
+    options.clientId,
+    {
+      client_secret: options.clientSecret,
+      redirect_uris: [redirectUri],
+      id_token_signed_response_alg: 'ES256',
+      userinfo_signed_response_alg: 'ES256',
+      id_token_encrypted_response_alg: options.encryptionAlg,
+      id_token_encrypted_response_enc: 'A256GCM',
+      userinfo_encrypted_response_alg: options.encryptionAlg,
+      userinfo_encrypted_response_enc: 'A256GCM',
+    },
+    client.ClientSecretPost(options.clientSecret),
+    { execute: [client.allowInsecureRequests] },
+  );
+  client.enableDecryptingResponses(configuration, ['A256GCM'], ...decryptionKeys);
+  client.enableNonRepudiationChecks(configuration);
+
+  const pending = new Map<string, { codeVerifier: string; nonce: string }>();
+  let capture: { idToken?: string; userinfo?: string } | undefined;
+  let captured: CapturedTokens | undefined;
+  const capturingFetch: client.CustomFetch = async (url, init) => {
+    const response = await fetch(url, init as RequestInit);
+    if (capture) {
+      const body = await response.clone().text();
+      if (url.endsWith('/token')) capture.idToken = (JSON.parse(body) as { id_token: string }).id_token;
+      if (url.endsWith('/userinfo')) capture.userinfo = body;
+      if (capture.idToken && capture.userinfo) {
+        captured = { idToken: capture.idToken, userinfo: capture.userinfo };
+        capture = undefined;
+        delete configuration[client.customFetch];
+      }
+    }
+    return response;
+  };
+
+  const login = async (res: ServerResponse): Promise<void> => {
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: redirectUri,
+      scope: options.scope,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      acr_values: options.acrValues,
+      claims: AMR_CLAIMS_REQUEST,
+    });
+    pending.set(state, { codeVerifier, nonce });
+    res.writeHead(303, { location: url.href }).end();
+  };
+
+  const callback = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', origin);
+    const state = url.searchParams.get('state') ?? '';
+    const transaction = pending.get(state);
+    pending.delete(state);
+    if (!transaction) {
+      res.writeHead(400).end('unknown state');
+      return;
+    }
+    const tokens = await client.authorizationCodeGrant(configuration, url, {
+      pkceCodeVerifier: transaction.codeVerifier,
+      expectedState: state,
+      expectedNonce: transaction.nonce,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims();
+    await client.fetchUserInfo(configuration, tokens.access_token, claims?.sub ?? '');
+    res.writeHead(303, { location: '/' }).end();
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const handled =
+      path === '/login'
+        ? login(res)
+        : path === '/callback'
+          ? callback(req, res)
+          : path === '/jwks.json'
+            ? Promise.resolve(void res.writeHead(200, { 'content-type': 'application/json' }).end(publicJwks))
+            : Promise.resolve(void res.writeHead(404).end());
+    handled.catch((error: unknown) => {
+      process.send?.({ log: `bare relying party: ${error instanceof Error ? error.message : String(error)}` });
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, resolve));
+
+  serve(
+    {
+      capture: () => {
+        capture = {};
+        captured = undefined;
+        configuration[client.customFetch] = capturingFetch;
+        return true;
+      },
+      captured: () => captured,
+    },
+    { url: origin },
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+}
+
+main().catch(failStart);
