@@ -203,6 +203,10 @@ describe('errors sent by the platforms', () => {
     ['temporarily_unavailable', 503, 'Service momentanément indisponible'],
     ['unsupported_response_type', 400, 'Demande invalide'],
     ['some_new_code', 400, 'La connexion a échoué'],
+    // Names of Object.prototype members must not be looked up on it (found by the long fuzz run).
+    ['__proto__', 400, 'La connexion a échoué'],
+    ['constructor', 400, 'La connexion a échoué'],
+    ['toString', 400, 'La connexion a échoué'],
   ];
 
   it.each(cases)('renders %s as a clear page with status %i', async (error, status, title) => {

@@ -57,7 +57,9 @@ const DEFAULT_MESSAGE = {
 
 /** The French title and text shown for an error. */
 export function errorMessage(error: FranceConnectError): { title: string; text: string } {
-  return MESSAGES[error.code] ?? MESSAGES[error.oauthError] ?? DEFAULT_MESSAGE;
+  // Own keys only: a platform error named `__proto__` or `toString` must not reach the prototype.
+  const known = (key: string) => (Object.hasOwn(MESSAGES, key) ? MESSAGES[key] : undefined);
+  return known(error.code) ?? known(error.oauthError) ?? DEFAULT_MESSAGE;
 }
 
 /** Escapes text for HTML element content and attribute values. */

@@ -112,7 +112,8 @@ export class CallbackError extends FranceConnectError {
     super(`The platform answered the sign-in with "${safeError}"${safeDescription ? `: ${safeDescription}` : ''}`, options);
     this.oauthError = safeError;
     this.description = safeDescription;
-    this.status = CALLBACK_ERROR_STATUS[safeError] ?? 400;
+    // Own keys only: an error named `__proto__` or `constructor` must not reach the prototype.
+    this.status = Object.hasOwn(CALLBACK_ERROR_STATUS, safeError) ? CALLBACK_ERROR_STATUS[safeError]! : 400;
   }
 }
 
