@@ -9,6 +9,7 @@ import { FcGuard } from './guards/fc.guard.js';
 import { FcPlusGuard } from './guards/fc-plus.guard.js';
 import { JwksMiddleware } from './keys/jwks.middleware.js';
 import { KeyService } from './keys/key.service.js';
+import { missingServiceKeys } from './keys/key-set-requirements.js';
 import { loadKeySet, ENCRYPTION_ALGS, KeyConfigurationError, type KeySet, type EncryptionAlg } from './keys/index.js';
 import type { FranceConnectModuleOptions } from './options/franceconnect-options.interface.js';
 import { resolveFranceConnectOptions, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
@@ -119,15 +120,13 @@ export class FranceConnectPlusModule extends FranceConnectConfigurableModule imp
 async function loadServiceKeys(options: ResolvedFranceConnectOptions): Promise<KeySet | undefined> {
   if (!options.keys) return undefined;
   const encryptionAlg = options.platforms.fcp?.encryptionAlg;
-  const assertionSigners = Object.values(options.platforms).flatMap((platform) =>
-    platform?.tokenEndpointSigningAlg ? [{ at: platform.id === 'fcp' ? 'franceConnectPlus' : 'franceConnect', alg: platform.tokenEndpointSigningAlg }] : [],
-  );
+  const signingAlgs = [...new Set(Object.values(options.platforms).flatMap((platform) => platform?.tokenEndpointSigningAlg ?? []))];
   const logger = new Logger('FranceConnect');
   const source =
     'generate' in options.keys
       ? // In development, one key per algorithm, the registered one first, so switching algorithms just works,
         // and the signing keys private_key_jwt needs.
-        { generate: { file: options.keys.generate.file, algs: devAlgs(encryptionAlg), signingAlgs: [...new Set(assertionSigners.map(({ alg }) => alg))] } }
+        { generate: { file: options.keys.generate.file, algs: devAlgs(encryptionAlg), signingAlgs } }
       : options.keys;
   let keySet: KeySet;
   try {
@@ -138,21 +137,7 @@ async function loadServiceKeys(options: ResolvedFranceConnectOptions): Promise<K
     }
     throw error;
   }
-  const problems: string[] = [];
-  if (encryptionAlg && !keySet.hasEncryptionKeyFor(encryptionAlg)) {
-    problems.push(
-      `keys: no encryption key for "${encryptionAlg}", the algorithm registered with FranceConnect+: add one (use "enc", alg "${encryptionAlg}").`,
-    );
-  }
-  for (const { at, alg } of assertionSigners) {
-    // A next key is not enough: it signs only once a rotation makes it current, after the platform has
-    // had time to see it in the published JWKS.
-    if (!keySet.currentSigningKey(alg)) {
-      problems.push(
-        `keys: no current signing key for "${alg}", which ${at}.tokenEndpointAuthMethod "private_key_jwt" signs its client assertions with: add one (\`franceconnect keys generate --use sig --alg ${alg}\`, or a key with use "sig", alg "${alg}" and state "current"), published at the JWKS URL registered with the platform.`,
-      );
-    }
-  }
+  const problems = missingServiceKeys(keySet, options).map((problem) => `keys: ${problem}.`);
   if (problems.length > 0) throw new FranceConnectConfigurationError(problems);
   return keySet;
 }

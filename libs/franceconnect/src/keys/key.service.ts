@@ -14,6 +14,7 @@ import { loadKeySet } from './key-source.js';
 import type { KeySetSource } from './key-source.js';
 import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
 import { KeyConfigurationError } from './keys.errors.js';
+import { missingServiceKeys } from './key-set-requirements.js';
 
 const EMPTY_JWKS: PublicJwks = Object.freeze({ keys: Object.freeze([]) });
 
@@ -141,23 +142,9 @@ export class KeyService {
       logger: this.logger,
       ...(this.keySet ? { gracePeriodSeconds: this.keySet.gracePeriodSeconds } : {}),
     });
-    const registered = this.options.platforms.fcp?.encryptionAlg;
-    if (registered && !next.hasEncryptionKeyFor(registered)) {
-      throw new KeyConfigurationError([
-        `the reloaded key set publishes no encryption key for "${registered}", the algorithm registered with FranceConnect+: the keys in use are kept. Add a current or next key with alg "${registered}".`,
-      ]);
-    }
-    const unsigned = Object.values(this.options.platforms).flatMap((platform) => {
-      const alg = platform?.tokenEndpointSigningAlg;
-      return platform && alg && !next.currentSigningKey(alg) ? [{ label: platform.label, alg }] : [];
-    });
-    if (unsigned.length > 0) {
-      throw new KeyConfigurationError(
-        unsigned.map(
-          ({ label, alg }) =>
-            `the reloaded key set has no current signing key for "${alg}", which signs the private_key_jwt client assertions sent to ${label}: the keys in use are kept. Keep a current key with use "sig" and alg "${alg}" (rotate a next key to current rather than retiring the current one).`,
-        ),
-      );
+    const missing = missingServiceKeys(next, this.options);
+    if (missing.length > 0) {
+      throw new KeyConfigurationError(missing.map((problem) => `${problem}: the keys in use are kept.`));
     }
     const changed = !this.keySet || fingerprint(this.keySet) !== fingerprint(next);
     if (changed) {

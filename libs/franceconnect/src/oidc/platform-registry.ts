@@ -29,12 +29,9 @@ export class PlatformRegistry implements OnApplicationBootstrap {
     return [...this.clients.keys()];
   }
 
-  /** The discovery state of each configured platform, for health checks. */
-  status(): Partial<Record<PlatformId, { ready: boolean }>> {
-    return Object.fromEntries([...this.clients].map(([id, platformClient]) => [id, { ready: platformClient.ready }]));
-  }
-
   /**
+   * The client of one platform.
+   *
    * @throws {InternalSignInError} when the platform is not configured but a route uses it.
    */
   get(platformId: PlatformId): PlatformClient {
