@@ -29,11 +29,6 @@ export class PlatformClient {
     private readonly logger: Logger,
   ) {}
 
-  /** Whether discovery has succeeded. */
-  get ready(): boolean {
-    return this.config !== undefined;
-  }
-
   /**
    * The discovered configuration.
    *
