@@ -39,6 +39,13 @@ export interface StartFcEmulatorOptions {
   clients?: EmulatorClientConfig[];
   /** Return the same `sub` on FC and FC+ for a person (the "identifiant commun"). Default `false`. */
   sameSubject?: boolean;
+  /**
+   * Keep a service provider's JWKS (its `jwks_uri`) between requests, as FranceConnect+ does: oidc-provider's
+   * cache, at least 60 s and as long as the response's `Cache-Control: max-age`. Default `false`: the JWKS
+   * is fetched again in every request that encrypts for the service or verifies its client assertion, so
+   * a key rotation shows at once.
+   */
+  cacheClientJwks?: boolean;
   /** Where to write log lines; `false` silences them. Default `console.log`. */
   log?: ((line: string) => void) | false;
 }
@@ -156,6 +163,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
 
   const host = options.host ?? 'localhost';
   const sameSubject = options.sameSubject ?? false;
+  const cacheClientJwks = options.cacheClientJwks ?? false;
   const log = options.log === false ? () => {} : (options.log ?? defaultLog);
   const servers: Server[] = [];
 
@@ -182,6 +190,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
         issuer,
         clients: clientsOf(clients, platform.id),
         sameSubject,
+        cacheClientJwks,
         log,
         carried: { adapter, cookieKeys, jwks },
       });
@@ -249,6 +258,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
     log(`FranceConnect+  issuer ${fcp.issuer}`);
     log(`clients: ${clients.map((client) => `${client.client_id} (${client.platform})`).join(', ') || 'none'}`);
     log(`sub: ${sameSubject ? 'same on FC and FC+ (identifiant commun)' : 'different on FC and FC+'}`);
+    log(`service providers' JWKS: ${cacheClientJwks ? 'cached, as FranceConnect+ does' : 'fetched again in every request that uses it'}`);
     log('test identities (login form field identity=<id>):');
     for (const person of TEST_IDENTITIES) {
       log(`  ${person.id.padEnd(18)} ${person.family_name} ${person.given_name}, ${person.birthdate}, amr ${person.amr.join(',')}`);

@@ -14,6 +14,7 @@ export const EMULATOR_ENV_VARS = Object.freeze({
   fcpPublicUrl: 'FC_EMULATOR_FCP_PUBLIC_URL',
   clients: 'FC_EMULATOR_CLIENTS',
   sameSubject: 'FC_EMULATOR_SAME_SUBJECT',
+  cacheClientJwks: 'FC_EMULATOR_CACHE_CLIENT_JWKS',
 });
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -56,11 +57,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd
     if (raw !== undefined) options[key] = raw;
   }
 
-  const sameSubject = env[EMULATOR_ENV_VARS.sameSubject]?.trim().toLowerCase();
-  if (sameSubject !== undefined) {
-    if (TRUE.has(sameSubject)) options.sameSubject = true;
-    else if (FALSE.has(sameSubject)) options.sameSubject = false;
-    else problems.push(`${EMULATOR_ENV_VARS.sameSubject} must be true or false, got "${sameSubject}".`);
+  for (const key of ['sameSubject', 'cacheClientJwks'] as const) {
+    const raw = env[EMULATOR_ENV_VARS[key]]?.trim().toLowerCase();
+    if (raw === undefined) continue;
+    if (TRUE.has(raw)) options[key] = true;
+    else if (FALSE.has(raw)) options[key] = false;
+    else problems.push(`${EMULATOR_ENV_VARS[key]} must be true or false, got "${raw}".`);
   }
 
   const clients = value(EMULATOR_ENV_VARS.clients);

@@ -23,6 +23,8 @@ export interface PlatformProviderOptions {
   /** This platform's registrations only. */
   clients: readonly EmulatorClientConfig[];
   sameSubject: boolean;
+  /** Keep the clients' JWKS as oidc-provider caches it, rather than fetching it in every request. Default `false`. */
+  cacheClientJwks?: boolean;
   log: (line: string) => void;
   /**
    * State a provider takes over from the one it replaces (see `rotateSigningKeys`): its storage, so
@@ -202,7 +204,7 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
   for (const client of options.clients) {
     try {
       await provider.Client.find(client.client_id);
-      if (client.jwks_uri !== undefined) await refetchClientJwksOnEveryUse(provider, client.client_id);
+      if (client.jwks_uri !== undefined && !options.cacheClientJwks) await refetchClientJwksOnEveryUse(provider, client.client_id);
     } catch (cause) {
       const detail = cause instanceof errors.OIDCProviderError ? cause.error_description ?? cause.message : String(cause);
       problems.push(`client "${client.client_id}" rejected by the ${platform.displayName} provider: ${detail}.`);
