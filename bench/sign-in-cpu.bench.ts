@@ -26,11 +26,12 @@
  * The cryptography process decrypts and verifies the ID token and userinfo captured from one of the bare
  * relying party's sign-ins, with keys imported once.
  *
+ * The emulator keeps each relying party's JWKS as FranceConnect+ does (`cacheClientJwks`), so a sign-in
+ * makes the relying party serve two requests, the login route and the callback route.
+ *
  * Then, to show where the time goes, BENCH_BLOCK more sign-ins per party read the CPU time around the
- * login route and around the callback route, and GETs of each party's JWKS are timed (100 per round):
- * the emulator refetches the relying party's JWKS on each of its two encryptions (to show key rotations
- * at once), where FranceConnect+ caches it, so the figures are also given without those two GETs. The garbage
- * collection pauses of each party's main thread are summed over its blocks, per sign-in.
+ * login route and around the callback route. The garbage collection pauses of each party's main thread
+ * are summed over its blocks, per sign-in.
  *
  * Same pattern as bench/identity-link.bench.ts: the whole measurement runs in one vitest `bench` task;
  * the figures are the ones printed.
@@ -84,11 +85,6 @@ async function run(): Promise<void> {
       library: `${processes.library.ready.url}/auth/fcp/login`,
       bare: `${processes.bare.ready.url}/login`,
     };
-    const jwksUrls: Record<Party, string> = {
-      app: `${stack.appUrl}/.well-known/jwks.json`,
-      library: `${processes.library.ready.url}/.well-known/jwks.json`,
-      bare: `${processes.bare.ready.url}/jwks.json`,
-    };
 
     // The tokens of the cryptography floor: those of a real sign-in of the bare relying party.
     await processes.bare.call('capture');
@@ -127,13 +123,12 @@ async function run(): Promise<void> {
       for (const variant of rotate(VARIANTS, round)) await measureBlock(variant);
     }
 
-    // Where the CPU goes: the login route, the callback route (during which the emulator fetches the
-    // relying party's JWKS twice: it refetches it on every encryption, where FranceConnect+ caches it),
-    // and one JWKS request, read around each step. The cost of one reading is measured and subtracted.
-    const steps: Record<Party, { login: number[]; callback: number[]; jwks: number[] }> = {
-      app: { login: [], callback: [], jwks: [] },
-      library: { login: [], callback: [], jwks: [] },
-      bare: { login: [], callback: [], jwks: [] },
+    // Where the CPU goes: the login route and the callback route, read around each step. The cost of one
+    // reading is measured and subtracted.
+    const steps: Record<Party, { login: number[]; callback: number[] }> = {
+      app: { login: [], callback: [] },
+      library: { login: [], callback: [] },
+      bare: { login: [], callback: [] },
     };
     for (let round = 0; round < STEP_ROUNDS; round++) {
       for (const party of rotate(PARTIES, round)) {
@@ -153,9 +148,6 @@ async function run(): Promise<void> {
           steps[party].login.push(t1 - t0 - reading);
           steps[party].callback.push(t3 - t2 - reading);
         }
-        const t0 = await child.cpu();
-        for (let index = 0; index < 100; index++) await (await fetch(jwksUrls[party])).arrayBuffer();
-        steps[party].jwks.push(((await child.cpu()) - t0 - reading) / 100);
       }
     }
 
@@ -184,24 +176,14 @@ async function run(): Promise<void> {
     lines.push(`ratio library alone / cryptography alone:    ${(cpu.library / cpu.crypto).toFixed(2)}x`);
     lines.push(`ratio bare RP / cryptography alone:          ${(cpu.bare / cpu.crypto).toFixed(2)}x`);
 
-    const stepWidths = [28, 12, 16, 14, 22, 12];
+    const stepWidths = [28, 12, 16, 12];
     lines.push('', `where it goes (medians of ${BLOCK} sign-ins per party, interleaved; GC pauses from the blocks above):`);
-    lines.push(row(['', 'login route', 'callback route', 'one JWKS GET', 'sign-in - 2 JWKS GETs', 'GC pauses'], stepWidths));
-    const withoutJwks = {} as Record<Party, number>;
+    lines.push(row(['', 'login route', 'callback route', 'GC pauses'], stepWidths));
     for (const party of PARTIES) {
-      const login = median(steps[party].login);
-      const callback = median(steps[party].callback);
-      const jwks = median(steps[party].jwks);
-      withoutJwks[party] = median(perSignIn[party]) - 2 * jwks;
       lines.push(
-        row([LABELS[party], ms(login), ms(callback), ms(jwks), ms(withoutJwks[party]), ms(median(gcPerSignIn[party]))], stepWidths),
+        row([LABELS[party], ms(median(steps[party].login)), ms(median(steps[party].callback)), ms(median(gcPerSignIn[party]))], stepWidths),
       );
     }
-    lines.push(
-      'the callback route includes the two JWKS GETs the emulator makes while answering /token and /userinfo;',
-      `without them (FranceConnect+ caches the JWKS): sample app / bare ${(withoutJwks.app / withoutJwks.bare).toFixed(2)}x, ` +
-        `library alone / bare ${(withoutJwks.library / withoutJwks.bare).toFixed(2)}x`,
-    );
 
     const signIns = ROUNDS * BLOCK;
     lines.push('');

@@ -13,6 +13,8 @@ export interface EmulatorProcessConfig {
   readonly fcPort: number;
   readonly fcpPort: number;
   readonly clients: EmulatorClientConfig[];
+  /** Keep the relying parties' JWKS between requests, as FranceConnect+ does (see `startFcEmulator`). */
+  readonly cacheClientJwks: boolean;
 }
 
 const REQUEST_LINE = /^(fcp?) ([A-Z]+) (\S+) \d{3} /;
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     fcPort: config.fcPort,
     fcpPort: config.fcpPort,
     clients: config.clients,
+    cacheClientJwks: config.cacheClientJwks,
     log: (line) => {
       const match = REQUEST_LINE.exec(line);
       if (!match) return;

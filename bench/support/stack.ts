@@ -122,6 +122,8 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       fcPort,
       fcpPort,
       clients,
+      // As FranceConnect+ does: a relying party's JWKS is fetched once, not on every encryption.
+      cacheClientJwks: true,
     } satisfies EmulatorProcessConfig);
     started.push(emulator);
     const appConfig: AppProcessConfig = {
