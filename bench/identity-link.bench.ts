@@ -9,12 +9,14 @@
  * PGPASSWORD / PGDATABASE (default 127.0.0.1:5432, postgres, test). Works in a schema of its own,
  * dropped at the end. Not part of `npm test`: vitest runs `*.bench.ts` files in bench mode only.
  *
- * Method: three variants on the same connection pool, one call at a time, interleaved round by round
+ * Method: four variants on the same connection pool, one call at a time, interleaved round by round
  * (the order rotates every round) so that they share the same cache, bloat and machine load:
  * - the bare indexed SELECT by (platform, sub);
- * - the SQL floor of resolve(): that SELECT, then the UPDATE recording the sign-in (a durable write,
- *   whose commit waits for the WAL flush);
- * - resolve() itself (pivot identity normalised and hashed, link read, then touched).
+ * - that SELECT, then an UPDATE by id recording the sign-in (a read and a durable write, whose commit
+ *   waits for the WAL flush): how a store would do it in two statements;
+ * - the SQL floor of resolve(): the one UPDATE … RETURNING by (platform, sub) that records the sign-in
+ *   and returns the link (TypeOrmIdentityStore.recordSignIn());
+ * - resolve() itself (pivot identity normalised and hashed, then that statement through TypeORM).
  * Identities are drawn at random from the whole table. After a warm-up, p50 / p99 are computed from
  * every call and printed with the ratios.
  *
@@ -59,11 +61,13 @@ const claims = {
   birthcountry: '99100',
 };
 
-type Variant = 'select' | 'floor' | 'resolve';
+type Variant = 'select' | 'twoStatements' | 'floor' | 'resolve';
+const VARIANTS: readonly Variant[] = ['select', 'twoStatements', 'floor', 'resolve'];
 
 const LABELS: Record<Variant, string> = {
   select: 'bare indexed SELECT',
-  floor: 'SQL floor (SELECT + UPDATE)',
+  twoStatements: 'SELECT, then UPDATE by id',
+  floor: 'SQL floor (UPDATE … RETURNING)',
   resolve: 'IdentityLinkService.resolve()',
 };
 
@@ -123,6 +127,10 @@ async function measure(dataSource: DataSource, schema: string): Promise<Record<V
   });
   const selectSql = `SELECT id, account_id FROM "${schema}"."fc_identity_link" WHERE platform = $1 AND sub = $2`;
   const updateSql = `UPDATE "${schema}"."fc_identity_link" SET last_seen_at = $1, last_acr = $2, pivot_hash = $3 WHERE id = $4`;
+  // What resolve() runs for a returning identity: one statement, no read before it.
+  const recordSql =
+    `UPDATE "${schema}"."fc_identity_link" SET last_seen_at = $1, last_acr = $2, pivot_hash = COALESCE($3, pivot_hash) ` +
+    `WHERE platform = $4 AND sub = $5 RETURNING id, account_id, platform, sub, first_seen_at, last_seen_at, last_acr, pivot_hash`;
   const acrOf = (platform: IdentityPlatform) => (platform === 'fc' ? 'eidas1' : 'eidas2');
 
   const probe = pick();
@@ -134,18 +142,22 @@ async function measure(dataSource: DataSource, schema: string): Promise<Record<V
       const { platform, sub } = pick();
       return dataSource.query(selectSql, [platform, sub]);
     },
-    floor: async () => {
+    twoStatements: async () => {
       const { platform, sub } = pick();
       const [row] = await dataSource.query(selectSql, [platform, sub]);
       await dataSource.query(updateSql, [new Date(), acrOf(platform), 'f'.repeat(64), row.id]);
+    },
+    floor: () => {
+      const { platform, sub } = pick();
+      return dataSource.query(recordSql, [new Date(), acrOf(platform), 'f'.repeat(64), platform, sub]);
     },
     resolve: () => {
       const { platform, sub } = pick();
       return service.resolve({ platform, sub, acr: acrOf(platform), claims });
     },
   };
-  const samples: Record<Variant, number[]> = { select: [], floor: [], resolve: [] };
-  const order: Variant[] = ['select', 'floor', 'resolve'];
+  const samples: Record<Variant, number[]> = { select: [], twoStatements: [], floor: [], resolve: [] };
+  const order = VARIANTS;
   const round = async (index: number, into?: Record<Variant, number[]>) => {
     for (let k = 0; k < order.length; k++) {
       const variant = order[(index + k) % order.length]!;
@@ -163,7 +175,7 @@ async function measure(dataSource: DataSource, schema: string): Promise<Record<V
 function report(samples: Record<Variant, number[]>): void {
   const stats = {} as Record<Variant, { p50: number; p99: number }>;
   const lines = [`p50 / p99 over ${LINKS.toLocaleString('en')} links, one call at a time, interleaved:`];
-  for (const variant of ['select', 'floor', 'resolve'] as const) {
+  for (const variant of VARIANTS) {
     const sorted = samples[variant].toSorted((a, b) => a - b);
     stats[variant] = { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
     lines.push(

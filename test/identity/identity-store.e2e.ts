@@ -113,11 +113,18 @@ describe.each([
       ]);
 
       const later = new Date(T0.getTime() + 86_400_000);
-      await store.touchLink(first.id, { seenAt: later, acr: 'eidas1', pivotHash: HASH_B });
-      await store.touchLink(links[1]!.id, { seenAt: later, acr: 'eidas3', pivotHash: null });
+      const touchedFc = await store.recordSignIn('fc', first.sub, { seenAt: later, acr: 'eidas1', pivotHash: HASH_B });
+      const touchedFcp = await store.recordSignIn('fcp', second.sub, { seenAt: later, acr: 'eidas3', pivotHash: null });
       const [fcLink, fcpLink] = await store.listLinks(first.accountId);
       expect(fcLink).toMatchObject({ firstSeenAt: T0, lastSeenAt: later, lastAcr: 'eidas1', pivotHash: HASH_B });
       expect(fcpLink).toMatchObject({ lastSeenAt: later, lastAcr: 'eidas3', pivotHash: HASH_B });
+      // The link as updated, dates as dates, exactly as a read gives it.
+      expect(touchedFc).toEqual(fcLink);
+      expect(touchedFcp).toEqual(fcpLink);
+      expect(touchedFc?.firstSeenAt).toBeInstanceOf(Date);
+      // An identity that is not linked: nothing written, nothing returned.
+      expect(await store.recordSignIn('fc', 'not-linked', { seenAt: later, acr: 'eidas1', pivotHash: HASH_A })).toBeUndefined();
+      expect(await store.findLink('fc', 'not-linked')).toBeUndefined();
 
       expect(await store.deleteLink(first.accountId, 'fcp')).toBe('deleted');
       expect(await store.deleteLink(first.accountId, 'fcp')).toBe('not-found');

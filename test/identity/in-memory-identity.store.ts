@@ -58,16 +58,13 @@ export class InMemoryIdentityStore implements IdentityStore {
     return { outcome: 'created', link: this.insert(accountId, link) };
   }
 
-  async touchLink(linkId: string, touch: IdentityLinkTouch): Promise<void> {
-    await this.tick('touchLink');
-    const link = this.links.get(linkId);
-    if (!link) return;
-    this.links.set(linkId, {
-      ...link,
-      lastSeenAt: touch.seenAt,
-      lastAcr: touch.acr,
-      pivotHash: touch.pivotHash ?? link.pivotHash,
-    });
+  async recordSignIn(platform: IdentityPlatform, sub: string, touch: IdentityLinkTouch): Promise<IdentityLinkRecord | undefined> {
+    await this.tick('recordSignIn');
+    const link = this.linkOf(platform, sub);
+    if (!link) return undefined;
+    const updated = { ...link, lastSeenAt: touch.seenAt, lastAcr: touch.acr, pivotHash: touch.pivotHash ?? link.pivotHash };
+    this.links.set(link.id, updated);
+    return updated;
   }
 
   async listLinks(accountId: string): Promise<IdentityLinkRecord[]> {

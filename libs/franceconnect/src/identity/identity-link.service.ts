@@ -86,11 +86,8 @@ export class IdentityLinkService {
     const hash = normalised === undefined ? null : pivotHash(normalised, this.options.pivotHashSecret);
     const seenAt = this.options.clock();
 
-    const known = await this.store.findLink(platform, sub);
-    if (known) {
-      await this.store.touchLink(known.id, { seenAt, acr, pivotHash: hash });
-      return this.existing(platform, known.accountId);
-    }
+    const known = await this.store.recordSignIn(platform, sub, { seenAt, acr, pivotHash: hash });
+    if (known) return this.existing(platform, known.accountId);
 
     const link: NewIdentityLink = { platform, sub, acr, pivotHash: hash, seenAt };
 

@@ -28,7 +28,7 @@ export interface NewIdentityLink {
   readonly seenAt: Date;
 }
 
-/** What to record when a known identity signs in again. */
+/** What {@link IdentityStore.recordSignIn} records when a known identity signs in again. */
 export interface IdentityLinkTouch {
   readonly seenAt: Date;
   readonly acr: string;
@@ -79,8 +79,12 @@ export interface IdentityStore {
   /** Attaches `link` to an existing account. See {@link LinkInsertOutcome} for the races. */
   addLink(accountId: string, link: NewIdentityLink): Promise<LinkInsertOutcome>;
 
-  /** Records a new sign-in of a known identity. */
-  touchLink(linkId: string, touch: IdentityLinkTouch): Promise<void>;
+  /**
+   * Records a new sign-in of (`platform`, `sub`) when that identity is linked, and returns its link as
+   * updated; `undefined`, with nothing written, when it is not. One atomic step: the usual sign-in, of an
+   * identity seen before, costs the store a single write and no read before it.
+   */
+  recordSignIn(platform: IdentityPlatform, sub: string, touch: IdentityLinkTouch): Promise<IdentityLinkRecord | undefined>;
 
   /** Links of an account, FranceConnect first. Empty when the account does not exist. */
   listLinks(accountId: string): Promise<IdentityLinkRecord[]>;

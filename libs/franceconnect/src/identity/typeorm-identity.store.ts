@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import type { IdentityPlatform } from './identity.constants.js';
 import { IdentityAccount } from './identity-account.entity.js';
 import { identityColumnTypes } from './identity-columns.js';
@@ -39,6 +40,7 @@ export class TypeOrmIdentityStore implements IdentityStore {
   private readonly serialised: boolean;
   private readonly lockRows: boolean;
   private queue: Promise<unknown> = Promise.resolve();
+  private recordSignInSql?: { readonly sql: string; readonly columns: ReadonlyMap<string, ColumnMetadata> };
 
   constructor(private readonly dataSource: DataSource) {
     identityColumnTypes(dataSource.options.type);
@@ -112,16 +114,32 @@ export class TypeOrmIdentityStore implements IdentityStore {
     });
   }
 
-  touchLink(linkId: string, touch: IdentityLinkTouch): Promise<void> {
+  recordSignIn(platform: IdentityPlatform, sub: string, touch: IdentityLinkTouch): Promise<IdentityLinkRecord | undefined> {
     return this.exclusive(async () => {
-      await this.links.update(
-        { id: linkId },
+      const { sql, columns } = this.recordSignInStatement;
+      const { driver } = this.dataSource;
+      const value = (property: keyof IdentityLink, raw: unknown): unknown => driver.preparePersistentValue(raw, columns.get(property)!);
+      // One UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): the sign-in of a known identity is one write,
+      // with no read before it. Values and placeholders go through TypeORM's own conversions, as a
+      // query builder's would.
+      const [query, parameters] = driver.escapeQueryWithParameters(
+        sql,
         {
-          lastSeenAt: touch.seenAt,
-          lastAcr: touch.acr,
-          ...(touch.pivotHash === null ? {} : { pivotHash: touch.pivotHash }),
+          lastSeenAt: value('lastSeenAt', touch.seenAt),
+          lastAcr: value('lastAcr', touch.acr),
+          pivotHash: touch.pivotHash === null ? null : value('pivotHash', touch.pivotHash),
+          platform: value('platform', platform),
+          sub: value('sub', sub),
         },
       );
+      const runner = this.dataSource.createQueryRunner();
+      let rows: Record<string, unknown>[];
+      try {
+        rows = ((await runner.query(query, parameters, true)) as { records?: Record<string, unknown>[] }).records ?? [];
+      } finally {
+        await runner.release();
+      }
+      return rows[0] === undefined ? undefined : toRecord(this.hydrate(rows[0]));
     });
   }
 
@@ -158,6 +176,39 @@ export class TypeOrmIdentityStore implements IdentityStore {
         return 'deleted';
       }),
     );
+  }
+
+  /**
+   * The statement of {@link recordSignIn}, built once from the entity's metadata (table, schema, column
+   * names) and the driver's quoting and placeholders.
+   */
+  private get recordSignInStatement(): { readonly sql: string; readonly columns: ReadonlyMap<string, ColumnMetadata> } {
+    if (this.recordSignInSql) return this.recordSignInSql;
+    const { driver } = this.dataSource;
+    const metadata = this.links.metadata;
+    const columns = new Map(metadata.columns.map((column) => [column.propertyName, column]));
+    const name = (property: keyof IdentityLink): string => driver.escape(columns.get(property)!.databaseName);
+    const table = metadata.tablePath
+      .split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+    const sql =
+      `UPDATE ${table} SET ${name('lastSeenAt')} = :lastSeenAt, ${name('lastAcr')} = :lastAcr, ` +
+      // A pivot identity that was not matchable this time keeps the stored hash.
+      `${name('pivotHash')} = COALESCE(:pivotHash, ${name('pivotHash')}) ` +
+      `WHERE ${name('platform')} = :platform AND ${name('sub')} = :sub ` +
+      `RETURNING ${metadata.columns.map((column) => driver.escape(column.databaseName)).join(', ')}`;
+    this.recordSignInSql = { sql, columns };
+    return this.recordSignInSql;
+  }
+
+  /** An entity from a raw row of its table, through TypeORM's own conversions (dates on SQLite). */
+  private hydrate(row: Record<string, unknown>): IdentityLink {
+    const entity = this.links.create();
+    for (const column of this.links.metadata.columns) {
+      column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column));
+    }
+    return entity;
   }
 
   private async readLink(platform: IdentityPlatform, sub: string): Promise<IdentityLinkRecord | undefined> {
