@@ -22,7 +22,8 @@ export class FranceConnectExceptionFilter implements ExceptionFilter {
     if (res.headersSent) return;
     res.setHeader('Cache-Control', 'no-store');
     if (exception instanceof SignInRedirect) {
-      res.redirect(303, exception.location);
+      // No body: a browser follows a 303 at once. (res.redirect() would negotiate and write one.)
+      res.status(303).location(exception.location).end();
       return;
     }
     this.log(exception, req);
