@@ -96,9 +96,16 @@ function minimalResponse(): Response {
       response.headers[name] = value;
       return response;
     },
-    redirect(status: number, location: string) {
+    status(status: number) {
       response.statusCode = status;
+      return response;
+    },
+    location(location: string) {
       response.headers['Location'] = location;
+      return response;
+    },
+    end() {
+      return response;
     },
   };
   return response as unknown as Response;
