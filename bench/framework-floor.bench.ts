@@ -8,8 +8,8 @@
  *   npx vitest bench --run bench/framework-floor.bench.ts
  *
  * Environment: BENCH_ROUNDS (default 5) rounds of BENCH_REQUESTS (default 2000) requests per variant,
- * after a warm-up of 1000. The variants alternate round by round (the order rotates) and each figure is
- * the median of its rounds. Requests are made one at a time, each on a new connection, as browsers
+ * after a warm-up of BENCH_WARMUP (default 1000) requests per variant. The variants alternate round by
+ * round (the order rotates) and each figure is the median of its rounds. Requests are made one at a time, each on a new connection, as browsers
  * signing in for the first time do.
  */
 import { request } from 'node:http';
@@ -20,7 +20,7 @@ import { envInt, loadConditions, median, rotate, row } from './support/stats.js'
 
 const ROUNDS = envInt('BENCH_ROUNDS', 5);
 const REQUESTS = envInt('BENCH_REQUESTS', 2000);
-const WARMUP = 1000;
+const WARMUP = envInt('BENCH_WARMUP', 1000);
 const FRAMEWORK_VARIANTS: readonly FrameworkVariant[] = ['node-http', 'express', 'nest', 'nest-session', 'nest-session-save'];
 
 const LABELS: Record<FrameworkVariant, string> = {
