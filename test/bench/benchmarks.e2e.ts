@@ -63,9 +63,10 @@ const RUNS: readonly SmokeRun[] = [
   },
 ];
 
-/** Runs one benchmark file; resolves with what it printed (ANSI colours removed). */
+/** Runs one benchmark file; resolves with what it printed. */
 function runBenchmark(run: SmokeRun): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...run.env };
+  // Plain text: no colour codes inside the figures.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...run.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   // The child is a vitest of its own, not a worker of this one.
   for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'NODE_ENV' || name === 'TEST') delete env[name];
   return new Promise((resolve, reject) => {
@@ -74,7 +75,7 @@ function runBenchmark(run: SmokeRun): Promise<string> {
       [VITEST, 'bench', '--run', `bench/${run.file}.bench.ts`],
       { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 170_000 },
       (error, stdout, stderr) => {
-        const output = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+        const output = `${stdout}\n${stderr}`;
         if (error) reject(new Error(`bench/${run.file}.bench.ts failed (${error.message}):\n${output.slice(-3000)}`));
         else resolve(output);
       },
