@@ -4,7 +4,6 @@ import { InternalSignInError, ProviderUnavailableError } from '../errors/francec
 import type { KeyService } from '../keys/key.service.js';
 import type { ResolvedFranceConnectOptions, ResolvedPlatform } from '../options/resolve-options.js';
 import { isNetworkFailure } from './map-error.js';
-import { timedFetch } from './timed-fetch.js';
 
 /**
  * openid-client configuration of one platform, discovered lazily: the application starts even when the
@@ -88,10 +87,7 @@ export class PlatformClient {
     const { platform, options } = this;
     const config = new client.Configuration(serverMetadata, platform.clientId, this.clientMetadata(), this.clientAuthentication());
     if (options.allowInsecureHttp) client.allowInsecureRequests(config);
-    // The deadline of each request to the platform is timedFetch's, which ends with the request; openid-client's
-    // own (a timer per request that outlives it) is turned off.
-    config.timeout = 0;
-    config[client.customFetch] = timedFetch(options.httpTimeoutMs);
+    config.timeout = options.httpTimeoutMs / 1000;
     // Keep the platform's JWKS already fetched: a change of our keys is no reason to fetch theirs again.
     const jwksCache = this.config && client.getJwksCache(this.config);
     if (jwksCache) client.setJwksCache(config, jwksCache);
