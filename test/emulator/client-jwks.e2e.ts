@@ -1,34 +1,37 @@
 import * as client from 'openid-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { startFcEmulator, type RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
 import { completeEmulatorLogin } from '../support/emulator-login.js';
 import { HttpAgent } from '../support/http-agent.js';
-import { startJwksServer, type JwksServer } from '../support/jwks-server.js';
-import { authorizationRequest, exchange, fcpClient, generateEncryptionKey, relyingParty } from './fixtures.js';
+import {
+  authorizationRequest,
+  exchange,
+  fcpClient,
+  generateEncryptionKey,
+  relyingParty,
+  startEmulatorWithJwks,
+  type EmulatorWithJwks,
+} from './fixtures.js';
 
 const CLIENT_ID = 'fcp-jwks-cache';
 
 describe("FranceConnect+ emulator: fetching the service provider's JWKS", () => {
-  let emulator: RunningFcEmulator | undefined;
-  let jwks: JwksServer | undefined;
+  let started: EmulatorWithJwks | undefined;
 
   afterEach(async () => {
-    await emulator?.stop();
-    await jwks?.close();
+    await started?.stop();
+    started = undefined;
   });
 
   /** Two complete sign-ins (token, then userinfo: two encryptions each); the JWKS requests they caused. */
   async function jwksRequestsOfTwoSignIns(cacheClientJwks: boolean | undefined): Promise<number> {
     const key = await generateEncryptionKey('RSA-OAEP-256');
-    jwks = await startJwksServer([key.publicJwk]);
-    emulator = await startFcEmulator({
-      fcPort: 0,
-      fcpPort: 0,
-      log: false,
-      clients: [fcpClient(CLIENT_ID, 'RSA-OAEP-256', jwks.url)],
-      ...(cacheClientJwks === undefined ? {} : { cacheClientJwks }),
-    });
+    started = await startEmulatorWithJwks(
+      [key.publicJwk],
+      (jwksUrl) => [fcpClient(CLIENT_ID, 'RSA-OAEP-256', jwksUrl)],
+      cacheClientJwks === undefined ? {} : { cacheClientJwks },
+    );
+    const { emulator, jwks } = started;
     const config = await relyingParty(emulator.fcp.issuer, CLIENT_ID, { decryptWith: key });
     const before = jwks.requests;
     for (let index = 0; index < 2; index++) {

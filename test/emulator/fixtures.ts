@@ -5,7 +5,15 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import * as client from 'openid-client';
 
-import type { EmulatorClientConfig, EncryptionAlg, SigningAlg } from '../../apps/fc-emulator/src/index.js';
+import {
+  startFcEmulator,
+  type EmulatorClientConfig,
+  type EncryptionAlg,
+  type RunningFcEmulator,
+  type SigningAlg,
+  type StartFcEmulatorOptions,
+} from '../../apps/fc-emulator/src/index.js';
+import { startJwksServer, type JwksServer } from '../support/jwks-server.js';
 
 /** Where the test relying party pretends to live; nothing listens there, the agent stops before. */
 export const RP_ORIGIN = 'http://localhost:3999';
@@ -140,4 +148,37 @@ export function exchange(
 /** Number of dot-separated segments of a compact JOSE value: 3 for a JWS, 5 for a JWE. */
 export function segments(compact: string): number {
   return compact.split('.').length;
+}
+
+/** A silent emulator on free ports, and the JWKS server its FC+ clients publish their keys on. */
+export interface EmulatorWithJwks {
+  readonly emulator: RunningFcEmulator;
+  readonly jwks: JwksServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a JWKS server publishing `keys` (public JWKs), then the emulator with the clients `clients`
+ * builds for that server's URL.
+ */
+export async function startEmulatorWithJwks(
+  keys: readonly JWK[],
+  clients: (jwksUrl: string) => EmulatorClientConfig[],
+  options: Omit<StartFcEmulatorOptions, 'clients' | 'fcPort' | 'fcpPort' | 'log'> = {},
+): Promise<EmulatorWithJwks> {
+  const jwks = await startJwksServer(keys);
+  try {
+    const emulator = await startFcEmulator({ fcPort: 0, fcpPort: 0, log: false, ...options, clients: clients(jwks.url) });
+    return {
+      emulator,
+      jwks,
+      stop: async () => {
+        await emulator.stop();
+        await jwks.close();
+      },
+    };
+  } catch (error) {
+    await jwks.close();
+    throw error;
+  }
 }

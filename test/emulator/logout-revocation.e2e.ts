@@ -1,10 +1,9 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFcEmulator, type RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
+import type { RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
 import { completeEmulatorLogin, completeEmulatorLogout, EmulatorFlowError } from '../support/emulator-login.js';
 import { HttpAgent, parseForms } from '../support/http-agent.js';
-import { startJwksServer, type JwksServer } from '../support/jwks-server.js';
 import {
   authorizationRequest,
   callbackFor,
@@ -14,6 +13,8 @@ import {
   generateEncryptionKey,
   POST_LOGOUT_URI,
   relyingParty,
+  startEmulatorWithJwks,
+  type EmulatorWithJwks,
   type RpEncryptionKey,
 } from './fixtures.js';
 
@@ -21,24 +22,18 @@ const FCP_CLIENT = 'fcp-logout';
 const FC_CLIENT = 'fc-logout';
 
 describe('emulator logout and revocation', () => {
+  let started: EmulatorWithJwks;
   let emulator: RunningFcEmulator;
-  let jwks: JwksServer;
   let key: RpEncryptionKey;
 
   beforeAll(async () => {
     key = await generateEncryptionKey('ECDH-ES');
-    jwks = await startJwksServer([key.publicJwk]);
-    emulator = await startFcEmulator({
-      fcPort: 0,
-      fcpPort: 0,
-      log: false,
-      clients: [fcpClient(FCP_CLIENT, 'ECDH-ES', jwks.url), fcClient(FC_CLIENT)],
-    });
+    started = await startEmulatorWithJwks([key.publicJwk], (jwksUrl) => [fcpClient(FCP_CLIENT, 'ECDH-ES', jwksUrl), fcClient(FC_CLIENT)]);
+    emulator = started.emulator;
   });
 
   afterAll(async () => {
-    await emulator?.stop();
-    await jwks?.close();
+    await started?.stop();
   });
 
   /** Signs in on FC+ with a fresh agent; returns the agent, the RP configuration and the tokens. */

@@ -3,11 +3,18 @@ import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFcEmulator, type RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
+import type { RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
 import { completeEmulatorLogin, EmulatorFlowError } from '../support/emulator-login.js';
 import { HttpAgent } from '../support/http-agent.js';
-import { startJwksServer, type JwksServer } from '../support/jwks-server.js';
-import { callbackFor, fcClient, fcpClient, generateEncryptionKey, secretFor } from './fixtures.js';
+import {
+  callbackFor,
+  fcClient,
+  fcpClient,
+  generateEncryptionKey,
+  secretFor,
+  startEmulatorWithJwks,
+  type EmulatorWithJwks,
+} from './fixtures.js';
 
 const FCP_CLIENT = 'fcp-rules';
 const FC_CLIENT = 'fc-rules';
@@ -23,23 +30,17 @@ function callbackOf(url: URL): Promise<URL> {
 }
 
 describe('emulator request rules', () => {
+  let started: EmulatorWithJwks;
   let emulator: RunningFcEmulator;
-  let jwks: JwksServer;
 
   beforeAll(async () => {
     const key = await generateEncryptionKey('RSA-OAEP-256');
-    jwks = await startJwksServer([key.publicJwk]);
-    emulator = await startFcEmulator({
-      fcPort: 0,
-      fcpPort: 0,
-      log: false,
-      clients: [fcpClient(FCP_CLIENT, 'RSA-OAEP-256', jwks.url), fcClient(FC_CLIENT)],
-    });
+    started = await startEmulatorWithJwks([key.publicJwk], (jwksUrl) => [fcpClient(FCP_CLIENT, 'RSA-OAEP-256', jwksUrl), fcClient(FC_CLIENT)]);
+    emulator = started.emulator;
   });
 
   afterAll(async () => {
-    await emulator?.stop();
-    await jwks?.close();
+    await started?.stop();
   });
 
   /** An FC+ authorization URL with valid parameters, minus `omit`, plus `set`. */
