@@ -31,6 +31,7 @@ import {
   type FcIdentity,
   type SignInService,
 } from '../libs/franceconnect/src/index.js';
+import { commonClaims, findIdentity } from '../apps/fc-emulator/src/index.js';
 
 @Controller('protected')
 class ProtectedRoutes {
@@ -46,16 +47,7 @@ const identity: FcIdentity = {
   sub: `${'a'.repeat(64)}v1`,
   acr: 'eidas2',
   amr: ['pwd', 'mfa'],
-  claims: {
-    given_name: 'Angela Claire Louise',
-    family_name: 'DUBOIS',
-    birthdate: '1962-08-24',
-    gender: 'female',
-    birthplace: '75107',
-    birthcountry: '99100',
-    email: 'wossewodda-3728@yopmail.com',
-    preferred_username: '',
-  },
+  claims: commonClaims(findIdentity('angela-dubois')!),
   idToken: `eyJhbGciOiJFUzI1NiJ9.${'x'.repeat(700)}.${'y'.repeat(86)}`,
   signedInAt: Date.now(),
 };

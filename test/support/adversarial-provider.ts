@@ -30,6 +30,7 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
+import { commonClaims, findIdentity } from '../../apps/fc-emulator/src/index.js';
 import { rsaSigningJwks } from './adversarial-keys.js';
 
 /** The platform impersonated: `fc` (FranceConnect) or `fcp` (FranceConnect+). */
@@ -144,17 +145,8 @@ export interface Scenario {
 const EIDAS_RANK: Readonly<Record<string, number>> = { eidas1: 1, eidas2: 2, eidas3: 3 };
 const PLATFORM_LEVELS: Readonly<Record<AdversaryPlatform, readonly string[]>> = { fc: ['eidas1'], fcp: ['eidas2', 'eidas3'] };
 
-/** The pivot identity of FranceConnect's public test person DUBOIS Angela Claire Louise. */
-export const ADVERSARY_IDENTITY: Readonly<Claims> = Object.freeze({
-  given_name: 'Angela Claire Louise',
-  family_name: 'DUBOIS',
-  birthdate: '1962-08-24',
-  gender: 'female',
-  birthplace: '75107',
-  birthcountry: '99100',
-  email: 'wossewodda-3728@yopmail.com',
-  preferred_username: '',
-});
+/** The pivot identity of FranceConnect's public test person DUBOIS Angela Claire Louise, as the emulator has it. */
+export const ADVERSARY_IDENTITY: Readonly<Claims> = Object.freeze(commonClaims(findIdentity('angela-dubois')!));
 
 interface SigningKeyPair {
   readonly kid: string;

@@ -170,15 +170,17 @@ const COMMON_CLAIMS = [
   'preferred_username',
 ] as const;
 
+/** The person's identité pivot plus `email` and `preferred_username`, as both platforms release them. */
+export function commonClaims(person: TestIdentity): Record<string, string> {
+  return Object.fromEntries(COMMON_CLAIMS.map((name) => [name, person[name]]));
+}
+
 /**
  * Every claim value the platform can release for this person; oidc-provider then keeps only what the
  * granted scopes and the `claims` parameter allow. `sub` is added by the caller.
  */
 export function identityClaims(person: TestIdentity, platform: 'fc' | 'fcp'): Record<string, unknown> {
-  const claims: Record<string, unknown> = {};
-  for (const name of COMMON_CLAIMS) {
-    claims[name] = person[name];
-  }
+  const claims: Record<string, unknown> = commonClaims(person);
   if (platform === 'fc') {
     // FC v2 extras: the birth date as the identity provider gave it, and the first names as an array.
     claims.idp_birthdate = person.birthdate;

@@ -22,7 +22,7 @@ export { readClients, validateClients, type EmulatorClientConfig } from './clien
 export { DEFAULT_CLIENTS, DEMO_FC_CLIENT, DEMO_FCP_CLIENT } from './default-clients.js';
 export { EMULATOR_ENV_VARS, optionsFromEnv } from './env.js';
 export { EmulatorConfigurationError } from './errors.js';
-export { findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
+export { commonClaims, findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
 export type { ScriptedSignIn } from './interactions.js';
 export { eidasLevel, type EidasLevel, type EncryptionAlg, type PlatformId, type SigningAlg } from './platforms.js';
 export { MIN_STATE_NONCE_LENGTH } from './request-rules.js';
