@@ -4,6 +4,7 @@ import { InternalSignInError, ProviderUnavailableError } from '../errors/francec
 import type { KeyService } from '../keys/key.service.js';
 import type { ResolvedFranceConnectOptions, ResolvedPlatform } from '../options/resolve-options.js';
 import { isNetworkFailure } from './map-error.js';
+import { deadlineFetch } from './deadline-fetch.js';
 
 /**
  * openid-client configuration of one platform, discovered lazily: the application starts even when the
@@ -21,13 +22,17 @@ export class PlatformClient {
   private keysVersion?: string;
   private discovering?: Promise<client.Configuration>;
   private lastFailureAt = 0;
+  /** Every request to the platform after discovery goes through it: its deadline is `httpTimeoutMs`. */
+  private readonly fetch: client.CustomFetch;
 
   constructor(
     readonly platform: ResolvedPlatform,
     private readonly options: ResolvedFranceConnectOptions,
     private readonly keys: KeyService | undefined,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.fetch = deadlineFetch(options.httpTimeoutMs);
+  }
 
   /**
    * The discovered configuration.
@@ -87,7 +92,10 @@ export class PlatformClient {
     const { platform, options } = this;
     const config = new client.Configuration(serverMetadata, platform.clientId, this.clientMetadata(), this.clientAuthentication());
     if (options.allowInsecureHttp) client.allowInsecureRequests(config);
-    config.timeout = options.httpTimeoutMs / 1000;
+    // The deadline of each request to the platform is deadlineFetch's (one timer for all requests);
+    // openid-client's own (a timer per request, which outlives it) is turned off.
+    config.timeout = 0;
+    config[client.customFetch] = this.fetch;
     // Keep the platform's JWKS already fetched: a change of our keys is no reason to fetch theirs again.
     const jwksCache = this.config && client.getJwksCache(this.config);
     if (jwksCache) client.setJwksCache(config, jwksCache);

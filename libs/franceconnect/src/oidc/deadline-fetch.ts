@@ -1,0 +1,46 @@
+import type * as client from 'openid-client';
+
+/** The reason of every deadline abort: made once, so that a deadline costs no error object of its own. */
+const DEADLINE_PASSED = new DOMException('The platform did not answer in time', 'TimeoutError');
+
+/**
+ * `fetch` for openid-client, with a deadline over each whole exchange with a platform (headers and body):
+ * `timeoutMs` after a request starts, its signal is aborted with a `TimeoutError`, as openid-client's own
+ * timeout would, so a platform that does not answer in time is "unavailable".
+ *
+ * openid-client's own timeout is an `AbortSignal.timeout()` per request: a timer each, and undici keeps
+ * the signal alive until the request's objects are garbage-collected, so most of these timers fire
+ * `timeoutMs` later, long after their request ended, each building a `DOMException` with its stack and
+ * dispatching an abort event. Here the deadlines of all requests share one timer: they are kept in the
+ * order they end (one `timeoutMs` for all), and the timer, set for the earliest, aborts every request
+ * past its deadline at once with one shared reason, then is set for the next. Aborting a request that has
+ * already been answered and read does nothing. The response is undici's own, untouched.
+ *
+ * @param timeoutMs how long a request to the platform may take, headers and body, in milliseconds.
+ */
+export function deadlineFetch(timeoutMs: number): client.CustomFetch {
+  /** Requests in the order their deadlines pass; the first `next` are done. */
+  const pending: { readonly controller: AbortController; readonly deadline: number }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  const schedule = (delayMs: number): void => {
+    // Never holds the process open: a deadline only matters to a request that something awaits.
+    timer = setTimeout(expire, Math.max(1, Math.ceil(delayMs))).unref();
+  };
+  const expire = (): void => {
+    timer = undefined;
+    const now = performance.now();
+    let passed = 0;
+    while (passed < pending.length && pending[passed]!.deadline <= now) passed++;
+    for (const { controller } of pending.splice(0, passed)) controller.abort(DEADLINE_PASSED);
+    if (pending.length > 0) schedule(pending[0]!.deadline - now);
+  };
+
+  return (url, options) => {
+    const controller = new AbortController();
+    pending.push({ controller, deadline: performance.now() + timeoutMs });
+    if (timer === undefined) schedule(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+    return fetch(url, { ...(options as RequestInit), signal });
+  };
+}
