@@ -25,6 +25,7 @@ import {
 } from '../transactions/transaction-store.interface.js';
 import {
   FranceConnectStrategy,
+  isPlatformAnswer,
   strategySessionKey,
   type AuthorizationDraft,
   type FranceConnectAuthenticateOptions,
@@ -82,8 +83,7 @@ export class SignInService {
 
   /** Whether this request is a platform's answer (a callback) rather than the start of a sign-in. */
   isCallback(req: Request): boolean {
-    const query = req.query ?? {};
-    return req.method !== 'GET' || 'code' in query || 'error' in query || 'response' in query;
+    return isPlatformAnswer(req);
   }
 
   /**
@@ -100,18 +100,14 @@ export class SignInService {
       returnTo,
       onAuthorizationRequest: (value) => (draft = value),
     });
-    // openid-client's strategy left its half (PKCE verifier, nonce) in the session: move it to the store.
-    const session = req.session as unknown as Record<string, StrategyStateData | undefined>;
-    const stateData = session[strategySessionKey(platformId)];
-    delete session[strategySessionKey(platformId)];
-    if (!draft || !stateData?.code_verifier || !stateData.nonce) {
-      throw toFranceConnectError(new Error('The strategy did not produce a complete authorization request'), platformId);
+    if (!draft) {
+      throw toFranceConnectError(new Error('The strategy did not produce an authorization request'), platformId);
     }
     const transaction: SignInTransaction = {
       platform: platformId,
       state: draft.state,
-      nonce: stateData.nonce,
-      codeVerifier: stateData.code_verifier,
+      nonce: draft.nonce,
+      codeVerifier: draft.codeVerifier,
       acr: draft.acr,
       returnTo: draft.returnTo,
       binding: this.browserBinding(req),
