@@ -1,5 +1,8 @@
 import type * as client from 'openid-client';
 
+/** At most how late a deadline ends, in milliseconds (also at most a tenth of the timeout). */
+const MAX_BATCH_MS = 250;
+
 /** The reason of every deadline abort: made once, so that a deadline costs no error object of its own. */
 const DEADLINE_PASSED = new DOMException('The platform did not answer in time', 'TimeoutError');
 
@@ -19,9 +22,12 @@ const DEADLINE_PASSED = new DOMException('The platform did not answer in time', 
  * @param timeoutMs how long a request to the platform may take, headers and body, in milliseconds.
  */
 export function deadlineFetch(timeoutMs: number): client.CustomFetch {
-  /** Requests in the order their deadlines pass; the first `next` are done. */
+  /** Requests in the order their deadlines pass (one timeout for all). */
   const pending: { readonly controller: AbortController; readonly deadline: number }[] = [];
   let timer: NodeJS.Timeout | undefined;
+  // The timer fires this long after the earliest deadline, so that one firing ends every deadline that
+  // passed meanwhile rather than one request's each.
+  const batchMs = Math.min(MAX_BATCH_MS, timeoutMs / 10);
 
   const schedule = (delayMs: number): void => {
     // Never holds the process open: a deadline only matters to a request that something awaits.
@@ -33,13 +39,13 @@ export function deadlineFetch(timeoutMs: number): client.CustomFetch {
     let passed = 0;
     while (passed < pending.length && pending[passed]!.deadline <= now) passed++;
     for (const { controller } of pending.splice(0, passed)) controller.abort(DEADLINE_PASSED);
-    if (pending.length > 0) schedule(pending[0]!.deadline - now);
+    if (pending.length > 0) schedule(pending[0]!.deadline - now + batchMs);
   };
 
   return (url, options) => {
     const controller = new AbortController();
     pending.push({ controller, deadline: performance.now() + timeoutMs });
-    if (timer === undefined) schedule(timeoutMs);
+    if (timer === undefined) schedule(timeoutMs + batchMs);
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     return fetch(url, { ...(options as RequestInit), signal });
   };
