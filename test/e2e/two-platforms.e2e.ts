@@ -67,16 +67,31 @@ describe('FranceConnect beside FranceConnect+', () => {
     expect((me.body.identities as { provider: string }[]).map((identity) => identity.provider).sort()).toEqual(['fc', 'fcp']);
   });
 
-  it('regenerates the session id at sign-in', async () => {
+  it('creates no session to start a sign-in, and a new session id at each sign-in', async () => {
     const agent = new HttpAgent();
     const started = await agent.get(`${stack.appUrl}/auth/fcp/login`);
-    const before = agent.jar.get(stack.appUrl, 'demo.sid');
-    expect(before).toBeDefined();
-    const callback = await completeEmulatorLogin(agent, started.location!, { identity: 'angela-dubois' });
-    await agent.get(callback);
-    const after = agent.jar.get(stack.appUrl, 'demo.sid');
-    expect(after).toBeDefined();
-    expect(after).not.toBe(before);
+    expect(agent.jar.get(stack.appUrl, 'demo.sid'), 'no session before the sign-in completes').toBeUndefined();
+    expect(agent.jar.get(stack.appUrl, 'fc.browser'), 'the browser-binding cookie').toMatch(/^[\w-]{43}$/);
+    await agent.get(await completeEmulatorLogin(agent, started.location!, { identity: 'angela-dubois' }));
+    const first = agent.jar.get(stack.appUrl, 'demo.sid');
+    expect(first).toBeDefined();
+    // The second sign-in (the other platform) happens in that session: its id changes again.
+    await agent.get(await callbackFor(agent, 'fc'));
+    const second = agent.jar.get(stack.appUrl, 'demo.sid');
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+  });
+
+  it('completes two sign-ins started at once in two tabs on the same platform', async () => {
+    const agent = new HttpAgent();
+    const first = await callbackFor(agent, 'fcp');
+    const key = agent.jar.get(stack.appUrl, 'fc.browser');
+    const second = await callbackFor(agent, 'fcp', 'eric-mercier');
+    expect(agent.jar.get(stack.appUrl, 'fc.browser'), 'one browser key for both').toBe(key);
+    expect((await agent.get(first)).status).toBe(303);
+    expect((await agent.get(second)).status).toBe(303);
+    const me = await getJson(agent, `${stack.appUrl}/me`);
+    expect(me.status).toBe(200);
   });
 });
 

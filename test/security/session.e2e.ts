@@ -33,20 +33,22 @@ function sessionCookie(response: AgentResponse, name = COOKIE): Map<string, stri
 
 describe.each(PLATFORMS)('session id at sign-in on %s', (platform) => {
   it('changes the session id at sign-in, and the id fixed before is not signed in', async () => {
-    const agent = new HttpAgent();
-    // The attacker's move: get a session id from the site, then plant it in the victim's browser.
-    const started = await agent.get(`${stack.appUrl}/auth/${platform}/login`);
-    const fixed = agent.jar.get(stack.appUrl, COOKIE);
-    expect(fixed, 'a session exists once a sign-in is started').toBeDefined();
-    const authorized = await agent.get(started.location!);
-    await agent.get(authorized.location!);
-    const after = agent.jar.get(stack.appUrl, COOKIE);
+    // The attacker's move: get a session id from the site (here, by signing in), then plant it in the
+    // victim's browser. (Starting a sign-in creates no session.)
+    const attacker = await attack(stack, platform, {});
+    await expectSignedIn(stack, attacker);
+    const fixed = attacker.agent.jar.get(stack.appUrl, COOKIE);
+    expect(fixed).toBeDefined();
+    const victim = new HttpAgent();
+    victim.jar.store(new URL(stack.appUrl), [`${COOKIE}=${fixed!}; Path=/`]);
+    await expectSignedIn(stack, await attack(stack, platform, {}, { agent: victim }));
+    const after = victim.jar.get(stack.appUrl, COOKIE);
     expect(after).toBeDefined();
     expect(after).not.toBe(fixed);
-    expect(await me(agent)).toBe(200);
+    expect(await me(victim)).toBe(200);
 
-    const attacker = new HttpAgent({ headers: { cookie: `${COOKIE}=${fixed!}` } });
-    expect(await me(attacker)).toBe(401);
+    const planted = new HttpAgent({ headers: { cookie: `${COOKIE}=${fixed!}` } });
+    expect(await me(planted)).toBe(401);
   });
 });
 
@@ -54,19 +56,25 @@ describe('session cookie attributes', () => {
   it('sets HttpOnly, SameSite=Lax and Path=/ on the sample app (http)', async () => {
     const agent = new HttpAgent();
     const started = await agent.get(`${stack.appUrl}/auth/fcp/login`);
-    const cookie = sessionCookie(started);
-    expect(cookie).toBeDefined();
-    expect(cookie!.has('httponly')).toBe(true);
-    expect(cookie!.get('samesite')).toBe('lax');
-    expect(cookie!.get('path')).toBe('/');
-    expect(cookie!.has('domain')).toBe(false);
+    expect(sessionCookie(started), 'starting a sign-in creates no session').toBeUndefined();
+    // The cookie that binds the sign-in to this browser instead: as long as a transaction lasts.
+    const binding = sessionCookie(started, 'fc.browser');
+    expect(binding).toBeDefined();
+    expect(binding!.has('httponly')).toBe(true);
+    expect(binding!.get('samesite')).toBe('lax');
+    expect(binding!.get('path')).toBe('/');
+    expect(binding!.get('max-age')).toBe('660');
+    expect(binding!.has('domain')).toBe(false);
+    expect(binding!.has('secure')).toBe(false);
 
     const result = await attack(stack, 'fcp', {}, { agent });
     await expectSignedIn(stack, result);
-    const renewed = sessionCookie(result.response);
-    expect(renewed, 'the regenerated session is sent with the same attributes').toBeDefined();
-    expect(renewed!.has('httponly')).toBe(true);
-    expect(renewed!.get('samesite')).toBe('lax');
+    const created = sessionCookie(result.response);
+    expect(created, 'the session is created at the callback').toBeDefined();
+    expect(created!.has('httponly')).toBe(true);
+    expect(created!.get('samesite')).toBe('lax');
+    expect(created!.get('path')).toBe('/');
+    expect(created!.has('domain')).toBe(false);
   });
 
   it('adds Secure and the __Host- prefix behind https (franceConnectSession defaults)', async () => {

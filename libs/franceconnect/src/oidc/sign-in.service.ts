@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Configuration } from 'openid-client';
@@ -17,7 +16,8 @@ import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/resolve-options.js';
 import { IdentityLinkService } from '../identity/identity-link.service.js';
 import type { LinkResult } from '../identity/identity-link.types.js';
-import { sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type SessionAccount } from '../session/session-state.js';
+import { requireSession, sessionIdentities, storeSignedIn, type FcIdentity, type SessionAccount } from '../session/session-state.js';
+import { browserBinding, browserKeyForSignIn, readBrowserKey } from '../transactions/browser-binding.js';
 import {
   FRANCECONNECT_TRANSACTION_STORE,
   type SignInTransaction,
@@ -59,7 +59,8 @@ interface StrategyStateData {
  * (callback), through each platform's Passport strategy. Guards call it; it owns no HTTP response.
  *
  * Each sign-in is a transaction kept server-side in the {@link TransactionStore}, keyed by its `state`,
- * bound to the browser that started it, and taken atomically by its callback before anything else.
+ * bound to the browser that started it (a cookie of its own, see browser-binding.ts: starting a sign-in
+ * creates no session), and taken atomically by its callback before anything else.
  */
 @Injectable()
 export class SignInService {
@@ -94,6 +95,9 @@ export class SignInService {
    */
   async start(platformId: PlatformId, req: Request, options: StartSignInOptions = {}): Promise<SignInOutcome> {
     const returnTo = isSameOriginPath(options.returnTo) ? options.returnTo : this.options.defaultReturnTo;
+    // The callback stores the identity in the session: a missing session middleware is said now.
+    requireSession(req);
+    const platform = this.registry.get(platformId).platform;
     let draft: AuthorizationDraft | undefined;
     const outcome = await this.run(platformId, req, {
       acr: options.acr,
@@ -110,7 +114,13 @@ export class SignInService {
       codeVerifier: draft.codeVerifier,
       acr: draft.acr,
       returnTo: draft.returnTo,
-      binding: this.browserBinding(req),
+      binding: browserBinding(
+        browserKeyForSignIn(req, {
+          secure: isHttps(platform.redirectUri),
+          // As long as the transaction is kept (below).
+          maxAgeSeconds: this.options.transactionTtlSeconds + 60,
+        }),
+      ),
       createdAt: Date.now(),
     };
     // Kept a little longer than its lifetime, so a late callback is told "expired" rather than "unknown".
@@ -137,8 +147,9 @@ export class SignInService {
         platform: platformId,
       });
     }
-    if (transaction.binding !== this.browserBinding(req)) {
-      throw new StateMismatchError('This sign-in was started in another browser', { platform: platformId });
+    const browserKey = readBrowserKey(req, isHttps(this.registry.get(platformId).platform.redirectUri));
+    if (browserKey === undefined || transaction.binding !== browserBinding(browserKey)) {
+      throw new StateMismatchError('This sign-in was started in another browser (or this browser refuses cookies)', { platform: platformId });
     }
     if (Date.now() - transaction.createdAt > this.options.transactionTtlSeconds * 1000) {
       throw new TransactionExpiredError('The sign-in took too long; please start again', { platform: platformId });
@@ -170,13 +181,6 @@ export class SignInService {
     if (iss !== expected) {
       throw new IssuerMismatchError('The callback comes from another issuer than this platform', { platform: platformId });
     }
-  }
-
-  /** A hash of the session's browser key: the transaction store never sees the key itself. */
-  private browserBinding(req: Request): string {
-    const state = sessionState(req);
-    state.browserKey ??= randomBytes(24).toString('base64url');
-    return createHash('sha256').update(state.browserKey).digest('base64url');
   }
 
   /** Runs a transaction store call, failing closed with a 503 when the store is unreachable. */
@@ -277,6 +281,10 @@ export class SignInService {
     this.strategies.set(platformId, { config, strategy });
     return strategy;
   }
+}
+
+function isHttps(url: string): boolean {
+  return url.startsWith('https:');
 }
 
 function transactionKey(platformId: PlatformId, state: string): string {

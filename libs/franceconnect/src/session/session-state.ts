@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Session } from 'express-session';
+import type { Session, SessionData } from 'express-session';
 import type { EidasLevel } from '../acr/eidas.js';
 import { InternalSignInError, type PlatformId } from '../errors/franceconnect.errors.js';
 
@@ -34,11 +34,6 @@ export interface FranceConnectSessionState {
   current?: PlatformId;
   /** The account of the person, when identity linking is configured. */
   account?: SessionAccount;
-  /**
-   * Random value binding sign-in transactions to this browser: a callback only completes in the browser
-   * that started the sign-in. Kept across session id regeneration.
-   */
-  browserKey?: string;
   /** Access tokens kept server-side, for revocation at logout; never returned to the browser. */
   accessTokens?: Partial<Record<PlatformId, string>>;
   /** A logout in progress at the platforms: the `state` sent and the platforms still to visit. */
@@ -68,14 +63,24 @@ declare module 'express-session' {
  *   server-side sessions (`franceConnectSession()` or express-session).
  */
 export function sessionState(req: Request): FranceConnectSessionState {
-  const session: Session | undefined = req.session;
+  const session = requireSession(req);
+  session.franceconnect ??= {};
+  return session.franceconnect;
+}
+
+/**
+ * The request's session, left untouched.
+ *
+ * @throws {InternalSignInError} when no session middleware runs before the guard.
+ */
+export function requireSession(req: Request): Session & Partial<SessionData> {
+  const session: (Session & Partial<SessionData>) | undefined = req.session;
   if (!session) {
     throw new InternalSignInError(
       'FranceConnect sign-in needs a session: install franceConnectSession() (or express-session) before the routes.',
     );
   }
-  req.session.franceconnect ??= {};
-  return req.session.franceconnect;
+  return session;
 }
 
 /** Every identity the session holds, by platform. */

@@ -12,7 +12,7 @@ export interface SignInTransaction {
   readonly acr: EidasLevel;
   /** Same-site path to go back to once signed in. */
   readonly returnTo: string;
-  /** Hash of the browser binding kept in the session: a transaction only completes in the browser that started it. */
+  /** Hash of the browser key (its cookie, see browser-binding.ts): a transaction only completes in the browser that started it. */
   readonly binding: string;
   readonly createdAt: number;
 }
