@@ -8,7 +8,8 @@
  *
  * Environment: BENCH_ROUNDS (default 10) rounds of BENCH_BLOCK (default 50) sign-ins per variant, after
  * BENCH_WARMUP (default 50) sign-ins per variant; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the
- * sample app's and the library-alone processes there (open them in Chrome DevTools);
+ * sample app's, the library-alone and the bare relying party's processes there (open them in Chrome
+ * DevTools, or compare them function by function);
  * BENCH_DATABASE_URL=postgres://… puts the sample app's accounts on PostgreSQL (in a schema of the run's
  * own, dropped at the end) instead of its default SQLite file.
  *
@@ -76,6 +77,7 @@ async function run(): Promise<void> {
     databaseUrl: DATABASE_URL,
     appExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-app.cpuprofile'] : [],
     libraryExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-library.cpuprofile'] : [],
+    bareExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-bare.cpuprofile'] : [],
   });
   const processes: Record<Party, BenchProcess<{ url: string }>> = { app: stack.app, library: stack.library!, bare: stack.bareRp! };
   const crypto = stack.crypto!;
@@ -197,7 +199,7 @@ async function run(): Promise<void> {
   } finally {
     await stack.stop();
   }
-  if (PROFILE_DIR) console.log(`CPU profiles written to ${PROFILE_DIR}/sign-in-app.cpuprofile and sign-in-library.cpuprofile`);
+  if (PROFILE_DIR) console.log(`CPU profiles written to ${PROFILE_DIR}: sign-in-app.cpuprofile, sign-in-library.cpuprofile, sign-in-bare.cpuprofile`);
 }
 
 describe('FranceConnect+ sign-in CPU', () => {

@@ -51,6 +51,8 @@ export interface BenchStackOptions {
   readonly appExecArgv?: readonly string[];
   /** Extra Node options of the library-alone process. */
   readonly libraryExecArgv?: readonly string[];
+  /** Extra Node options of the bare relying party's process. */
+  readonly bareExecArgv?: readonly string[];
   /**
    * The sample app's database: a `postgres://` URL (the app then works in a schema of this run's own,
    * dropped at the end). Default: a new SQLite file, as `npm start` uses.
@@ -166,7 +168,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
             encryptionAlg: ENCRYPTION_ALG,
             acrValues: 'eidas2',
             scope: DEFAULT_SCOPES.join(' '),
-          } satisfies BareRpProcessConfig)
+          } satisfies BareRpProcessConfig, { execArgv: options.bareExecArgv })
         : undefined,
       options.floors
         ? BenchProcess.start('crypto.process', {
