@@ -17,7 +17,7 @@ import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/
 import { IdentityLinkService } from '../identity/identity-link.service.js';
 import type { LinkResult } from '../identity/identity-link.types.js';
 import { requireSession, sessionIdentities, storeSignedIn, type FcIdentity, type SessionAccount } from '../session/session-state.js';
-import { browserBinding, browserKeyForSignIn, readBrowserKey } from '../transactions/browser-binding.js';
+import { browserBinding, browserKeyForSignIn, readBrowserKey, type BrowserCookieOptions } from '../transactions/browser-binding.js';
 import {
   FRANCECONNECT_TRANSACTION_STORE,
   type SignInTransaction,
@@ -56,7 +56,8 @@ interface StrategyStateData {
 
 /**
  * Runs sign-ins for the configured platforms: starts them (redirect to the platform) and completes them
- * (callback), through each platform's Passport strategy. Guards call it; it owns no HTTP response.
+ * (callback), through each platform's Passport strategy. Guards call it; it writes no HTTP response (it
+ * only adds the browser-binding cookie to the one of a sign-in's start).
  *
  * Each sign-in is a transaction kept server-side in the {@link TransactionStore}, keyed by its `state`,
  * bound to the browser that started it (a cookie of its own, see browser-binding.ts: starting a sign-in
@@ -97,7 +98,6 @@ export class SignInService {
     const returnTo = isSameOriginPath(options.returnTo) ? options.returnTo : this.options.defaultReturnTo;
     // The callback stores the identity in the session: a missing session middleware is said now.
     requireSession(req);
-    const platform = this.registry.get(platformId).platform;
     let draft: AuthorizationDraft | undefined;
     const outcome = await this.run(platformId, req, {
       acr: options.acr,
@@ -114,17 +114,13 @@ export class SignInService {
       codeVerifier: draft.codeVerifier,
       acr: draft.acr,
       returnTo: draft.returnTo,
-      binding: browserBinding(
-        browserKeyForSignIn(req, {
-          secure: isHttps(platform.redirectUri),
-          // As long as the transaction is kept (below).
-          maxAgeSeconds: this.options.transactionTtlSeconds + 60,
-        }),
-      ),
+      binding: browserBinding(browserKeyForSignIn(req, this.browserCookie(platformId))),
       createdAt: Date.now(),
     };
     // Kept a little longer than its lifetime, so a late callback is told "expired" rather than "unknown".
-    await this.storeCall(platformId, () => this.transactions.put(transactionKey(platformId, draft!.state), transaction, this.options.transactionTtlSeconds + 60));
+    await this.storeCall(platformId, () =>
+      this.transactions.put(transactionKey(platformId, draft!.state), transaction, this.options.transactionTtlSeconds + TRANSACTION_GRACE_SECONDS),
+    );
     return outcome;
   }
 
@@ -147,7 +143,7 @@ export class SignInService {
         platform: platformId,
       });
     }
-    const browserKey = readBrowserKey(req, isHttps(this.registry.get(platformId).platform.redirectUri));
+    const browserKey = readBrowserKey(req, this.browserCookie(platformId).secure);
     if (browserKey === undefined || transaction.binding !== browserBinding(browserKey)) {
       throw new StateMismatchError('This sign-in was started in another browser (or this browser refuses cookies)', { platform: platformId });
     }
@@ -181,6 +177,17 @@ export class SignInService {
     if (iss !== expected) {
       throw new IssuerMismatchError('The callback comes from another issuer than this platform', { platform: platformId });
     }
+  }
+
+  /**
+   * The browser-binding cookie of a platform's sign-ins: `Secure` when the platform sends the browser back
+   * over https, and kept as long as a transaction.
+   */
+  private browserCookie(platformId: PlatformId): BrowserCookieOptions {
+    return {
+      secure: this.registry.get(platformId).platform.redirectUri.startsWith('https:'),
+      maxAgeSeconds: this.options.transactionTtlSeconds + TRANSACTION_GRACE_SECONDS,
+    };
   }
 
   /** Runs a transaction store call, failing closed with a 503 when the store is unreachable. */
@@ -283,9 +290,8 @@ export class SignInService {
   }
 }
 
-function isHttps(url: string): boolean {
-  return url.startsWith('https:');
-}
+/** How much longer than its lifetime a transaction (and its browser cookie) is kept, in seconds. */
+const TRANSACTION_GRACE_SECONDS = 60;
 
 function transactionKey(platformId: PlatformId, state: string): string {
   return `${platformId}:${state}`;
