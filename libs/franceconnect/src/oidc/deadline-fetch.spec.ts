@@ -57,6 +57,12 @@ describe('deadlineFetch', () => {
     await expect(response.text()).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 
+  it('aborts an answer still unread at its deadline, as the timeout of openid-client did', async () => {
+    const response = await deadlineFetch(100)(`${base}/json`, GET);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(response.text()).rejects.toMatchObject({ name: expect.stringMatching(/^(AbortError|TimeoutError)$/) });
+  });
+
   it('gives each request its own deadline, from when it started', async () => {
     const fetchWithDeadline = deadlineFetch(300);
     const failure = (answer: Promise<Response>) =>

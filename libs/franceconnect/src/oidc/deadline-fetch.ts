@@ -1,3 +1,4 @@
+import { isReadable } from 'node:stream';
 import type * as client from 'openid-client';
 
 /** At most how late a deadline ends, in milliseconds (also at most a tenth of the timeout). */
@@ -15,15 +16,16 @@ const DEADLINE_PASSED = new DOMException('The platform did not answer in time', 
  * the signal alive until the request's objects are garbage-collected, so most of these timers fire
  * `timeoutMs` later, long after their request ended, each building a `DOMException` with its stack and
  * dispatching an abort event. Here the deadlines of all requests share one timer: they are kept in the
- * order they end (one `timeoutMs` for all), and the timer, set for the earliest, aborts every request
- * past its deadline at once with one shared reason, then is set for the next. Aborting a request that has
- * already been answered and read does nothing. The response is undici's own, untouched.
+ * order they end (one `timeoutMs` for all), and the timer, set a little after the earliest (a tenth of
+ * `timeoutMs`, at most 250 ms), ends every deadline that has passed: a request still waiting for its
+ * answer, or whose body is still coming, is aborted with one shared reason; an answer already read to
+ * its end is left alone. Then the timer is set for the next. The response is undici's own, untouched.
  *
  * @param timeoutMs how long a request to the platform may take, headers and body, in milliseconds.
  */
 export function deadlineFetch(timeoutMs: number): client.CustomFetch {
-  /** Requests in the order their deadlines pass (one timeout for all). */
-  const pending: { readonly controller: AbortController; readonly deadline: number }[] = [];
+  /** Requests in the order their deadlines pass (one timeout for all), with their answer once it came. */
+  const pending: { readonly controller: AbortController; readonly deadline: number; response?: Response }[] = [];
   let timer: NodeJS.Timeout | undefined;
   // The timer fires this long after the earliest deadline, so that one firing ends every deadline that
   // passed meanwhile rather than one request's each.
@@ -38,15 +40,23 @@ export function deadlineFetch(timeoutMs: number): client.CustomFetch {
     const now = performance.now();
     let passed = 0;
     while (passed < pending.length && pending[passed]!.deadline <= now) passed++;
-    for (const { controller } of pending.splice(0, passed)) controller.abort(DEADLINE_PASSED);
+    for (const { controller, response } of pending.splice(0, passed)) {
+      // An answer read to its end needs no abort: it would only wake undici's listeners for nothing.
+      if (response && (response.body === null || !isReadable(response.body as unknown as NodeJS.ReadableStream))) continue;
+      controller.abort(DEADLINE_PASSED);
+    }
     if (pending.length > 0) schedule(pending[0]!.deadline - now + batchMs);
   };
 
   return (url, options) => {
     const controller = new AbortController();
-    pending.push({ controller, deadline: performance.now() + timeoutMs });
+    const entry: (typeof pending)[number] = { controller, deadline: performance.now() + timeoutMs };
+    pending.push(entry);
     if (timer === undefined) schedule(timeoutMs + batchMs);
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-    return fetch(url, { ...(options as RequestInit), signal });
+    return fetch(url, { ...(options as RequestInit), signal }).then((response) => {
+      entry.response = response;
+      return response;
+    });
   };
 }
