@@ -16,7 +16,7 @@ import { request } from 'node:http';
 import { bench, describe } from 'vitest';
 import type { FrameworkProcessConfig, FrameworkVariant } from './processes/framework.process.js';
 import { BenchProcess } from './support/processes.js';
-import { envInt, loadConditions, median, rotate, row } from './support/stats.js';
+import { envInt, loadConditions, median, rotate, row, RUN_ONCE } from './support/stats.js';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 5);
 const REQUESTS = envInt('BENCH_REQUESTS', 2000);
@@ -77,10 +77,5 @@ async function run(): Promise<void> {
 }
 
 describe('framework floor', () => {
-  bench('a 303 through node:http, express, Nest and the session middleware (figures printed above)', run, {
-    iterations: 1,
-    time: 0,
-    warmupIterations: 0,
-    warmupTime: 0,
-  });
+  bench('a 303 through node:http, express, Nest and the session middleware (figures printed above)', run, RUN_ONCE);
 });

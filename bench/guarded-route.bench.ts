@@ -29,7 +29,7 @@ import { createClient } from 'redis';
 import { bench, describe } from 'vitest';
 import { compileProcesses } from './support/processes.js';
 import { signInThrough, startBenchStack, type BenchStack } from './support/stack.js';
-import { envInt, loadConditions, median, rotate, row } from './support/stats.js';
+import { envInt, loadConditions, median, rotate, row, RUN_ONCE } from './support/stats.js';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 10);
 const SECONDS = envInt('BENCH_SECONDS', 3);
@@ -173,10 +173,5 @@ async function run(): Promise<void> {
 }
 
 describe('guarded route', () => {
-  bench('guarded beside unguarded, memory store then Redis (figures printed above)', run, {
-    iterations: 1,
-    time: 0,
-    warmupIterations: 0,
-    warmupTime: 0,
-  });
+  bench('guarded beside unguarded, memory store then Redis (figures printed above)', run, RUN_ONCE);
 });

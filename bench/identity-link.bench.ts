@@ -36,6 +36,7 @@ import {
   type IdentityPlatform,
   TypeOrmIdentityStore,
 } from '../libs/franceconnect/src/identity/index.js';
+import { RUN_ONCE } from './support/stats.js';
 
 const LINKS = Math.max(2, Number(process.env['BENCH_LINKS'] ?? 1_000_000));
 const TIME_MS = Number(process.env['BENCH_TIME_MS'] ?? 30_000);
@@ -206,10 +207,5 @@ async function run(): Promise<void> {
 }
 
 describe(`identity linking on PostgreSQL, ${LINKS.toLocaleString('en')} links`, () => {
-  bench('resolve() of returning identities beside a bare indexed SELECT (figures printed above)', run, {
-    iterations: 1,
-    time: 0,
-    warmupIterations: 0,
-    warmupTime: 0,
-  });
+  bench('resolve() of returning identities beside a bare indexed SELECT (figures printed above)', run, RUN_ONCE);
 });

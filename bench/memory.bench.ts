@@ -22,7 +22,7 @@ import { bench, describe } from 'vitest';
 import { HttpAgent } from '../libs/franceconnect/src/testing/http-agent.js';
 import { compileProcesses } from './support/processes.js';
 import { signInThrough, startBenchStack } from './support/stack.js';
-import { envInt, loadConditions, mib } from './support/stats.js';
+import { envInt, loadConditions, mib, RUN_ONCE } from './support/stats.js';
 
 const SESSIONS = envInt('BENCH_SESSIONS', 10_000);
 const REAL = Math.min(SESSIONS, envInt('BENCH_REAL_SIGN_INS', 500));
@@ -100,10 +100,5 @@ async function run(): Promise<void> {
 }
 
 describe('memory', () => {
-  bench('sessions and sign-in transactions in the memory stores (figures printed above)', run, {
-    iterations: 1,
-    time: 0,
-    warmupIterations: 0,
-    warmupTime: 0,
-  });
+  bench('sessions and sign-in transactions in the memory stores (figures printed above)', run, RUN_ONCE);
 });

@@ -18,7 +18,7 @@ import { bench, describe } from 'vitest';
 import { HttpAgent } from '../libs/franceconnect/src/testing/http-agent.js';
 import { compileProcesses } from './support/processes.js';
 import { signInThrough, startBenchStack } from './support/stack.js';
-import { envInt, loadConditions } from './support/stats.js';
+import { envInt, loadConditions, RUN_ONCE } from './support/stats.js';
 
 const SIGN_INS = envInt('BENCH_SIGN_INS', 200);
 const FC_SIGN_INS = Math.max(1, Math.floor(SIGN_INS / 4));
@@ -96,10 +96,5 @@ async function run(): Promise<void> {
 }
 
 describe('requests to the platforms', () => {
-  bench('per sign-in, per guarded request and per process (figures printed above)', run, {
-    iterations: 1,
-    time: 0,
-    warmupIterations: 0,
-    warmupTime: 0,
-  });
+  bench('per sign-in, per guarded request and per process (figures printed above)', run, RUN_ONCE);
 });

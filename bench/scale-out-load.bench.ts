@@ -21,6 +21,7 @@ import { bench, describe } from 'vitest';
 import { TEST_IDENTITIES, HttpAgent, completeEmulatorLogin } from '../libs/franceconnect/src/testing/index.js';
 import { startDemoStack } from '../test/support/demo-stack.js';
 import { startPrivateRedis } from '../test/support/redis-server.js';
+import { RUN_ONCE } from './support/stats.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -89,5 +90,5 @@ async function run(): Promise<void> {
 }
 
 describe('scale-out load', () => {
-  bench('concurrent sign-ins across two instances', run, { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 });
+  bench('concurrent sign-ins across two instances', run, RUN_ONCE);
 });

@@ -42,7 +42,7 @@ import { completeEmulatorLogin } from '../libs/franceconnect/src/testing/emulato
 import { HttpAgent } from '../libs/franceconnect/src/testing/http-agent.js';
 import { BenchProcess, compileProcesses } from './support/processes.js';
 import { signInThrough, startBenchStack } from './support/stack.js';
-import { envInt, loadConditions, median, rotate, row } from './support/stats.js';
+import { envInt, loadConditions, median, rotate, row, RUN_ONCE } from './support/stats.js';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 10);
 const BLOCK = envInt('BENCH_BLOCK', 50);
@@ -203,10 +203,5 @@ async function run(): Promise<void> {
 }
 
 describe('FranceConnect+ sign-in CPU', () => {
-  bench('sample app beside a bare openid-client RP and the cryptography alone (figures printed above)', run, {
-    iterations: 1,
-    time: 0,
-    warmupIterations: 0,
-    warmupTime: 0,
-  });
+  bench('sample app beside a bare openid-client RP and the cryptography alone (figures printed above)', run, RUN_ONCE);
 });

@@ -1,5 +1,11 @@
 /** Small statistics and formatting functions of the benchmarks. */
 
+/**
+ * `bench()` options of a benchmark that measures and prints its own figures in one call: vitest runs it
+ * exactly once, without warm-up (the benchmark does its own).
+ */
+export const RUN_ONCE = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 } as const;
+
 /** Median of `values` (NaN when empty). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
