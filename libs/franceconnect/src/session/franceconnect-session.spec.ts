@@ -4,6 +4,7 @@ import express from 'express';
 import session from 'express-session';
 import { afterEach, describe, expect, it } from 'vitest';
 import { franceConnectSession, type FranceConnectSessionOptions } from './franceconnect-session.js';
+import { storeSignedIn, type FcIdentity } from './session-state.js';
 
 const OLD = 'old-secret-0123456789abcdef0123456789';
 const NEW = 'new-secret-0123456789abcdef0123456789';
@@ -82,6 +83,91 @@ describe('franceConnectSession', () => {
     const answer = await fetch(`${url}/who`, { headers: { cookie, accept: 'application/json' } });
     expect(answer.status).toBe(503);
     expect(await answer.json()).toMatchObject({ code: 'FC_SESSION_STORE_UNAVAILABLE', error: 'temporarily_unavailable' });
+  });
+
+  describe('a sign-in stored in the session', () => {
+    const identity: FcIdentity = {
+      platform: 'fcp',
+      sub: 'sub-1',
+      acr: 'eidas2',
+      amr: [],
+      claims: {},
+      idToken: 'header.payload.signature',
+      signedInAt: 0,
+    };
+
+    /** A memory store that counts the sessions destroyed in it. */
+    class CountingStore extends session.MemoryStore {
+      destroyed = 0;
+      override destroy(sid: string, callback?: (error?: unknown) => void): void {
+        this.destroyed++;
+        super.destroy(sid, callback);
+      }
+    }
+
+    /** `/visit` writes the session (an application's own page), `/sign-in` stores a sign-in. */
+    async function signInApp(middleware: express.RequestHandler): Promise<string> {
+      const server = express()
+        .use(middleware)
+        .get('/visit', (req, res) => {
+          (req.session as unknown as Record<string, unknown>)['visited'] = true;
+          res.send('ok');
+        })
+        .get('/sign-in', (req, res, next) => {
+          const before = req.sessionID;
+          storeSignedIn(req, identity, 'access-token').then(() => res.json({ before, after: req.sessionID }), next);
+        })
+        .listen(0);
+      servers.push(server);
+      await new Promise((resolve) => server.once('listening', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+
+    const sid = (answer: Response): string => decodeURIComponent(answer.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!);
+
+    it('keeps the id drawn for this very request, and destroys nothing', async () => {
+      const store = new CountingStore();
+      const url = await signInApp(franceConnectSession({ secrets: NEW, secure: false, store }));
+      const answer = await fetch(`${url}/sign-in`);
+      const { before, after } = (await answer.json()) as { before: string; after: string };
+      expect(after).toBe(before);
+      expect(after).toMatch(/^[\w-]{32}$/);
+      expect(sid(answer)).toMatch(new RegExp(`^s:${after}\\.`));
+      expect(store.destroyed).toBe(0);
+      expect(Object.keys((store as unknown as { sessions: object }).sessions)).toEqual([after]);
+    });
+
+    it('gives a session the store already held a new id, and destroys the old one', async () => {
+      const store = new CountingStore();
+      const url = await signInApp(franceConnectSession({ secrets: NEW, secure: false, store }));
+      const visit = await fetch(`${url}/visit`);
+      const cookie = visit.headers.get('set-cookie')!.split(';')[0]!;
+      const answer = await fetch(`${url}/sign-in`, { headers: { cookie } });
+      const { before, after } = (await answer.json()) as { before: string; after: string };
+      expect(sid(visit)).toMatch(new RegExp(`^s:${before}\\.`));
+      expect(after).not.toBe(before);
+      expect(store.destroyed).toBe(1);
+      expect(Object.keys((store as unknown as { sessions: object }).sessions)).toEqual([after]);
+    });
+
+    it('gives a new id to a session id the store does not know (a cookie made up or expired)', async () => {
+      const store = new CountingStore();
+      const url = await signInApp(franceConnectSession({ secrets: NEW, secure: false, store }));
+      const visit = await fetch(`${url}/visit`);
+      const cookie = visit.headers.get('set-cookie')!.split(';')[0]!;
+      store.clear();
+      const { before, after } = (await (await fetch(`${url}/sign-in`, { headers: { cookie } })).json()) as { before: string; after: string };
+      expect(sid(visit)).not.toMatch(new RegExp(`^s:${after}\\.`));
+      expect(after).toBe(before);
+    });
+
+    it('regenerates every session under express-session used directly', async () => {
+      const store = new CountingStore();
+      const url = await signInApp(session({ secret: NEW, store, resave: false, saveUninitialized: false }));
+      const { before, after } = (await (await fetch(`${url}/sign-in`)).json()) as { before: string; after: string };
+      expect(after).not.toBe(before);
+      expect(store.destroyed).toBe(1);
+    });
   });
 
   it('refuses short secrets at start-up', () => {

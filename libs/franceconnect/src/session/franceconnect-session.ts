@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session, { type Store } from 'express-session';
-import './session-state.js';
+import { recordGeneratedSessionId } from './session-state.js';
 import { wantsHtml } from '../errors/content-negotiation.js';
 import { renderErrorPage } from '../errors/error-page.js';
 import { SessionStoreUnavailableError } from '../errors/franceconnect.errors.js';
@@ -54,6 +55,13 @@ export function franceConnectSession(options: FranceConnectSessionOptions): Requ
     rolling: true,
     unset: 'destroy',
     cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: idle * 1000 },
+    // express-session's own ids (24 random bytes, base64url), remembered for the request they were drawn
+    // for: a sign-in in such a session need not regenerate it (see storeSignedIn).
+    genid: (req) => {
+      const id = randomBytes(24).toString('base64url');
+      recordGeneratedSessionId(req as Request, id);
+      return id;
+    },
   });
 
   const unavailable = (req: Request, res: Response, error: unknown): void => {

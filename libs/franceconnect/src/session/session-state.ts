@@ -95,8 +95,22 @@ export function currentIdentity(req: Request): FcIdentity | undefined {
 }
 
 /**
+ * The session ids that {@link franceConnectSession} generated for a request, because it came with no
+ * session the store knew. Such an id was drawn for this very request and has not been sent to any
+ * browser yet: no one can have fixed it.
+ */
+const generatedSessionIds = new WeakMap<Request, string>();
+
+/** Records a session id generated for `req` (the `genid` of {@link franceConnectSession}). */
+export function recordGeneratedSessionId(req: Request, id: string): void {
+  generatedSessionIds.set(req, id);
+}
+
+/**
  * Stores a completed sign-in. The session id is regenerated first, so an id fixed by an attacker before
  * sign-in is worthless after it; what the session already held for the other platform is carried over.
+ * A session that `franceConnectSession()` generated for this very request already has an id no one else
+ * knows, and keeps it: regenerating it would only destroy, in the store, a session that was never there.
  */
 export async function storeSignedIn(
   req: Request,
@@ -108,7 +122,9 @@ export async function storeSignedIn(
   // Everything else the session holds (a sign-in in progress on the other platform in another tab, the
   // application's own data) survives the new id.
   const carried = Object.fromEntries(Object.entries(req.session).filter(([key]) => key !== 'cookie' && key !== 'franceconnect'));
-  await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+  if (generatedSessionIds.get(req) !== req.sessionID) {
+    await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+  }
   Object.assign(req.session, carried);
   req.session.startedAt = Date.now();
   req.session.franceconnect = {
