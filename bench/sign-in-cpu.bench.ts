@@ -24,6 +24,9 @@
  * `process.cpuUsage()` inside its own process before and after a block of sign-ins, so neither the
  * emulator nor the driver is counted. The variants alternate block by block (the order rotates every
  * round) so that they share the machine's load; the figure of a variant is the median of its blocks.
+ * Each ratio is printed twice: the ratio of the two medians, and paired, the median of the ratios of the
+ * rounds (with the middle half of them): the variants of a round run back to back, at the same speed of
+ * the machine, which on shared cores can drift by several times over a run.
  * The cryptography process decrypts and verifies the ID token and userinfo captured from one of the bare
  * relying party's sign-ins, with keys imported once.
  *
@@ -42,7 +45,7 @@ import { completeEmulatorLogin } from '../libs/franceconnect/src/testing/emulato
 import { HttpAgent } from '../libs/franceconnect/src/testing/http-agent.js';
 import { BenchProcess, compileProcesses } from './support/processes.js';
 import { signInThrough, startBenchStack } from './support/stack.js';
-import { envInt, loadConditions, median, rotate, row, RUN_ONCE } from './support/stats.js';
+import { envInt, loadConditions, median, quantile, rotate, row, RUN_ONCE } from './support/stats.js';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 10);
 const BLOCK = envInt('BENCH_BLOCK', 50);
@@ -172,11 +175,23 @@ async function run(): Promise<void> {
         ),
       );
     }
-    lines.push(`ratio sample app / bare openid-client RP:    ${(cpu.app / cpu.bare).toFixed(2)}x   (target <= 1.3x)`);
-    lines.push(`ratio sample app / cryptography alone:       ${(cpu.app / cpu.crypto).toFixed(2)}x   (target <= 3x)`);
-    lines.push(`ratio library alone / bare openid-client RP: ${(cpu.library / cpu.bare).toFixed(2)}x`);
-    lines.push(`ratio library alone / cryptography alone:    ${(cpu.library / cpu.crypto).toFixed(2)}x`);
-    lines.push(`ratio bare RP / cryptography alone:          ${(cpu.bare / cpu.crypto).toFixed(2)}x`);
+    // Paired: the variants of one round run back to back, so a round's ratio compares them at the same
+    // speed of the machine, which may drift by several times over a run on shared cores.
+    const ratioWidths = [44, 16, 10, 16, 14];
+    lines.push('', row(['ratio', 'of the medians', 'paired', 'middle half', 'target'], ratioWidths));
+    const ratioRow = (label: string, over: Variant, under: Variant, target = ''): string => {
+      const rounds = perSignIn[over].map((value, round) => value / perSignIn[under][round]!);
+      const times = (value: number) => `${value.toFixed(2)}x`;
+      return row(
+        [label, times(cpu[over] / cpu[under]), times(median(rounds)), `${times(quantile(rounds, 0.25))}-${times(quantile(rounds, 0.75))}`, target],
+        ratioWidths,
+      );
+    };
+    lines.push(ratioRow('sample app / bare openid-client RP', 'app', 'bare', '<= 1.3x'));
+    lines.push(ratioRow('sample app / cryptography alone', 'app', 'crypto', '<= 3x'));
+    lines.push(ratioRow('library alone / bare openid-client RP', 'library', 'bare'));
+    lines.push(ratioRow('library alone / cryptography alone', 'library', 'crypto'));
+    lines.push(ratioRow('bare RP / cryptography alone', 'bare', 'crypto'));
 
     const stepWidths = [28, 12, 16, 12];
     lines.push('', `where it goes (medians of ${BLOCK} sign-ins per party, interleaved; GC pauses from the blocks above):`);

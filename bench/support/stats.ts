@@ -14,6 +14,16 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The `q` quantile of `values` (0 ≤ q ≤ 1), interpolated between the two nearest values (NaN when empty). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = values.toSorted((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
+}
+
 /** `values` rotated left by `by`: round `r` of an interleaved benchmark starts with variant `r`. */
 export function rotate<T>(values: readonly T[], by: number): T[] {
   const shift = by % values.length;
