@@ -124,47 +124,52 @@ describe('franceConnectSession', () => {
     }
 
     const sid = (answer: Response): string => decodeURIComponent(answer.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!);
+    const stored = (store: CountingStore): string[] => Object.keys((store as unknown as { sessions: object }).sessions);
+
+    /** A sign-in on `url`, with the session cookie `cookie` when given: the session ids before and after it. */
+    async function signIn(url: string, cookie?: string): Promise<{ answer: Response; before: string; after: string }> {
+      const answer = await fetch(`${url}/sign-in`, cookie ? { headers: { cookie } } : {});
+      return { answer, ...((await answer.json()) as { before: string; after: string }) };
+    }
+
+    /** A store, an app on franceConnectSession() and, after a visit that wrote the session, its cookie. */
+    async function visited(): Promise<{ store: CountingStore; url: string; visit: Response; cookie: string }> {
+      const store = new CountingStore();
+      const url = await signInApp(franceConnectSession({ secrets: NEW, secure: false, store }));
+      const visit = await fetch(`${url}/visit`);
+      return { store, url, visit, cookie: visit.headers.get('set-cookie')!.split(';')[0]! };
+    }
 
     it('keeps the id drawn for this very request, and destroys nothing', async () => {
       const store = new CountingStore();
-      const url = await signInApp(franceConnectSession({ secrets: NEW, secure: false, store }));
-      const answer = await fetch(`${url}/sign-in`);
-      const { before, after } = (await answer.json()) as { before: string; after: string };
+      const { answer, before, after } = await signIn(await signInApp(franceConnectSession({ secrets: NEW, secure: false, store })));
       expect(after).toBe(before);
       expect(after).toMatch(/^[\w-]{32}$/);
       expect(sid(answer)).toMatch(new RegExp(`^s:${after}\\.`));
       expect(store.destroyed).toBe(0);
-      expect(Object.keys((store as unknown as { sessions: object }).sessions)).toEqual([after]);
+      expect(stored(store)).toEqual([after]);
     });
 
     it('gives a session the store already held a new id, and destroys the old one', async () => {
-      const store = new CountingStore();
-      const url = await signInApp(franceConnectSession({ secrets: NEW, secure: false, store }));
-      const visit = await fetch(`${url}/visit`);
-      const cookie = visit.headers.get('set-cookie')!.split(';')[0]!;
-      const answer = await fetch(`${url}/sign-in`, { headers: { cookie } });
-      const { before, after } = (await answer.json()) as { before: string; after: string };
+      const { store, url, visit, cookie } = await visited();
+      const { before, after } = await signIn(url, cookie);
       expect(sid(visit)).toMatch(new RegExp(`^s:${before}\\.`));
       expect(after).not.toBe(before);
       expect(store.destroyed).toBe(1);
-      expect(Object.keys((store as unknown as { sessions: object }).sessions)).toEqual([after]);
+      expect(stored(store)).toEqual([after]);
     });
 
     it('gives a new id to a session id the store does not know (a cookie made up or expired)', async () => {
-      const store = new CountingStore();
-      const url = await signInApp(franceConnectSession({ secrets: NEW, secure: false, store }));
-      const visit = await fetch(`${url}/visit`);
-      const cookie = visit.headers.get('set-cookie')!.split(';')[0]!;
+      const { store, url, visit, cookie } = await visited();
       store.clear();
-      const { before, after } = (await (await fetch(`${url}/sign-in`, { headers: { cookie } })).json()) as { before: string; after: string };
+      const { before, after } = await signIn(url, cookie);
       expect(sid(visit)).not.toMatch(new RegExp(`^s:${after}\\.`));
       expect(after).toBe(before);
     });
 
     it('regenerates every session under express-session used directly', async () => {
       const store = new CountingStore();
-      const url = await signInApp(session({ secret: NEW, store, resave: false, saveUninitialized: false }));
-      const { before, after } = (await (await fetch(`${url}/sign-in`)).json()) as { before: string; after: string };
+      const { before, after } = await signIn(await signInApp(session({ secret: NEW, store, resave: false, saveUninitialized: false })));
       expect(after).not.toBe(before);
       expect(store.destroyed).toBe(1);
     });
