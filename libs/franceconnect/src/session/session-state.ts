@@ -119,13 +119,13 @@ export async function storeSignedIn(
   account?: SessionAccount,
 ): Promise<void> {
   const previous = sessionState(req);
-  // Everything else the session holds (a sign-in in progress on the other platform in another tab, the
-  // application's own data) survives the new id.
-  const carried = Object.fromEntries(Object.entries(req.session).filter(([key]) => key !== 'cookie' && key !== 'franceconnect'));
   if (generatedSessionIds.get(req) !== req.sessionID) {
+    // Everything else the session holds (a sign-in in progress on the other platform in another tab, the
+    // application's own data) survives the new id.
+    const carried = Object.fromEntries(Object.entries(req.session).filter(([key]) => key !== 'cookie' && key !== 'franceconnect'));
     await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+    Object.assign(req.session, carried);
   }
-  Object.assign(req.session, carried);
   req.session.startedAt = Date.now();
   req.session.franceconnect = {
     ...previous,
