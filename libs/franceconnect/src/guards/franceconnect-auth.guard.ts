@@ -6,7 +6,7 @@ import { SignInService, type StartSignInOptions } from '../oidc/sign-in.service.
 
 /**
  * Guard of a platform's login and callback routes. On the login route it sends the browser to the
- * platform; on the callback route it completes the sign-in, stores the identity in a regenerated session
+ * platform; on the callback route it completes the sign-in, stores the identity in a session with a new id
  * and sends the browser back to the page the sign-in was started for. Failures become a clear page (or an
  * OAuth-style JSON body) through the library's exception filter.
  *

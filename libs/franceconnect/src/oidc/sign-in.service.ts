@@ -127,7 +127,7 @@ export class SignInService {
   /**
    * Completes a sign-in on the platform's callback: takes the transaction (once, atomically), checks it,
    * then lets openid-client exchange the code and runs every check FranceConnect requires, then stores
-   * the identity in a regenerated session.
+   * the identity in a session with a new id.
    *
    * @throws {FranceConnectError} for any failure, with the code of the check that failed.
    */
