@@ -8,8 +8,8 @@
  *
  * Environment: BENCH_ROUNDS (default 10) rounds of BENCH_BLOCK (default 50) sign-ins per variant, after
  * BENCH_WARMUP (default 50) sign-ins per variant; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the
- * sample app's, the library-alone and the bare relying party's processes there (open them in Chrome
- * DevTools, or compare them function by function);
+ * sample app's, the library-alone and the bare relying party's processes there, sampled every 250 µs
+ * (open them in Chrome DevTools, or compare them function by function);
  * BENCH_DATABASE_URL=postgres://… puts the sample app's accounts on PostgreSQL (in a schema of the run's
  * own, dropped at the end) instead of its default SQLite file.
  *
@@ -33,16 +33,17 @@
  * The emulator keeps each relying party's JWKS as FranceConnect+ does (`cacheClientJwks`), so a sign-in
  * makes the relying party serve two requests, the login route and the callback route.
  *
- * Then, to show where the time goes, BENCH_BLOCK more sign-ins per party read the CPU time around the
- * login route and around the callback route. The garbage collection pauses of each party's main thread
- * are summed over its blocks, per sign-in.
+ * To show where the time goes, each party's process also splits its CPU time, over the same blocks,
+ * between its two routes and the time between requests (`requestCpu`, see bench/processes/ipc.ts: a
+ * request counts until the turn of the event loop after its response, with the work of the process's
+ * helper threads meanwhile, such as WebCrypto jobs), and sums its main thread's garbage collection
+ * pauses. These are means over every sign-in of the blocks, so their total can differ from the median.
  *
  * Same pattern as bench/identity-link.bench.ts: the whole measurement runs in one vitest `bench` task;
  * the figures are the ones printed.
  */
 import { bench, describe } from 'vitest';
-import { completeEmulatorLogin } from '../libs/franceconnect/src/testing/emulator-login.js';
-import { HttpAgent } from '../libs/franceconnect/src/testing/http-agent.js';
+import type { GcPauses, RequestCpu } from './processes/ipc.js';
 import { BenchProcess, compileProcesses } from './support/processes.js';
 import { signInThrough, startBenchStack } from './support/stack.js';
 import { envInt, loadConditions, median, quantile, rotate, row, RUN_ONCE } from './support/stats.js';
@@ -52,8 +53,6 @@ const BLOCK = envInt('BENCH_BLOCK', 50);
 const WARMUP = envInt('BENCH_WARMUP', 50);
 const PROFILE_DIR = process.env['BENCH_CPU_PROF'];
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'];
-/** The step-by-step readings are taken over BLOCK sign-ins per party, in this many interleaved rounds. */
-const STEP_ROUNDS = 5;
 
 type Variant = 'app' | 'library' | 'bare' | 'crypto';
 type Party = Exclude<Variant, 'crypto'>;
@@ -78,9 +77,9 @@ async function run(): Promise<void> {
   const stack = await startBenchStack({
     floors: true,
     databaseUrl: DATABASE_URL,
-    appExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-app.cpuprofile'] : [],
-    libraryExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-library.cpuprofile'] : [],
-    bareExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-bare.cpuprofile'] : [],
+    appExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-app.cpuprofile'] : [],
+    libraryExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-library.cpuprofile'] : [],
+    bareExecArgv: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', 'sign-in-bare.cpuprofile'] : [],
   });
   const processes: Record<Party, BenchProcess<{ url: string }>> = { app: stack.app, library: stack.library!, bare: stack.bareRp! };
   const crypto = stack.crypto!;
@@ -105,7 +104,12 @@ async function run(): Promise<void> {
     const perSignIn: Record<Variant, number[]> = { app: [], library: [], bare: [], crypto: [] };
     const wall: Record<Variant, number[]> = { app: [], library: [], bare: [], crypto: [] };
     const requests: Record<Party, Record<string, number>> = { app: {}, library: {}, bare: {} };
-    const gcPerSignIn: Record<Party, number[]> = { app: [], library: [], bare: [] };
+    // Where each party's CPU went over all its blocks (microseconds, summed) and its GC pauses (ms).
+    const split: Record<Party, { login: number; callback: number; between: number; gcYoung: number; gcOther: number }> = {
+      app: { login: 0, callback: 0, between: 0, gcYoung: 0, gcOther: 0 },
+      library: { login: 0, callback: 0, between: 0, gcYoung: 0, gcOther: 0 },
+      bare: { login: 0, callback: 0, between: 0, gcYoung: 0, gcOther: 0 },
+    };
     const measureBlock = async (variant: Variant): Promise<void> => {
       const started = performance.now();
       if (variant === 'crypto') {
@@ -113,11 +117,24 @@ async function run(): Promise<void> {
       } else {
         const party = processes[variant];
         await stack.emulator.call('resetRequests');
-        const gcBefore = await party.call<number>('gcPause');
+        const gcBefore = await party.call<GcPauses>('gcPause');
+        const splitBefore = await party.call<RequestCpu>('requestCpu');
         const before = await party.cpu();
         for (let index = 0; index < BLOCK; index++) await signInThrough(logins[variant]);
         perSignIn[variant].push(((await party.cpu()) - before) / BLOCK);
-        gcPerSignIn[variant].push((((await party.call<number>('gcPause')) - gcBefore) * 1000) / BLOCK);
+        const splitAfter = await party.call<RequestCpu>('requestCpu');
+        const gcAfter = await party.call<GcPauses>('gcPause');
+        const loginPath = new URL(logins[variant]).pathname;
+        for (const [path, micros] of Object.entries(splitAfter.byPath)) {
+          const spent = micros - (splitBefore.byPath[path] ?? 0);
+          if (spent === 0) continue;
+          if (path === loginPath) split[variant].login += spent;
+          else if (path.endsWith('/callback')) split[variant].callback += spent;
+          else throw new Error(`${variant} served an unexpected request during a sign-in: ${path}`);
+        }
+        split[variant].between += splitAfter.between - splitBefore.between;
+        split[variant].gcYoung += gcAfter.young - gcBefore.young;
+        split[variant].gcOther += gcAfter.other - gcBefore.other;
         for (const [key, count] of Object.entries(backChannel(await stack.emulator.call('requests')))) {
           requests[variant][key] = (requests[variant][key] ?? 0) + count;
         }
@@ -126,34 +143,6 @@ async function run(): Promise<void> {
     };
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of rotate(VARIANTS, round)) await measureBlock(variant);
-    }
-
-    // Where the CPU goes: the login route and the callback route, read around each step. The cost of one
-    // reading is measured and subtracted.
-    const steps: Record<Party, { login: number[]; callback: number[] }> = {
-      app: { login: [], callback: [] },
-      library: { login: [], callback: [] },
-      bare: { login: [], callback: [] },
-    };
-    for (let round = 0; round < STEP_ROUNDS; round++) {
-      for (const party of rotate(PARTIES, round)) {
-        const child = processes[party];
-        const first = await child.cpu();
-        const reading = (await child.cpu()) - first;
-        for (let index = 0; index < Math.max(1, Math.round(BLOCK / STEP_ROUNDS)); index++) {
-          const browser = new HttpAgent();
-          const t0 = await child.cpu();
-          const started = await browser.get(logins[party]);
-          const t1 = await child.cpu();
-          const callback = await completeEmulatorLogin(browser, started.location!, { identity: 'angela-dubois', acr: 'eidas2' });
-          const t2 = await child.cpu();
-          const answer = await browser.get(callback);
-          const t3 = await child.cpu();
-          if (answer.status !== 303) throw new Error(`${party} callback answered ${answer.status}`);
-          steps[party].login.push(t1 - t0 - reading);
-          steps[party].callback.push(t3 - t2 - reading);
-        }
-      }
     }
 
     const cpu = Object.fromEntries(VARIANTS.map((variant) => [variant, median(perSignIn[variant]) / 1000])) as Record<Variant, number>;
@@ -193,16 +182,33 @@ async function run(): Promise<void> {
     lines.push(ratioRow('library alone / cryptography alone', 'library', 'crypto'));
     lines.push(ratioRow('bare RP / cryptography alone', 'bare', 'crypto'));
 
-    const stepWidths = [28, 12, 16, 12];
-    lines.push('', `where it goes (medians of ${BLOCK} sign-ins per party, interleaved; GC pauses from the blocks above):`);
-    lines.push(row(['', 'login route', 'callback route', 'GC pauses'], stepWidths));
+    const signIns = ROUNDS * BLOCK;
+    const stepWidths = [28, 12, 16, 18, 10, 12, 12];
+    lines.push(
+      '',
+      `where it goes (means over the ${signIns} sign-ins of each party above, read inside its process; ` +
+        'a request counts until its response is sent, with the work of helper threads meanwhile):',
+    );
+    lines.push(row(['', 'login route', 'callback route', 'between requests', 'total', 'GC: young', 'GC: other'], stepWidths));
     for (const party of PARTIES) {
+      const { login, callback, between, gcYoung, gcOther } = split[party];
       lines.push(
-        row([LABELS[party], ms(median(steps[party].login)), ms(median(steps[party].callback)), ms(median(gcPerSignIn[party]))], stepWidths),
+        row(
+          [
+            LABELS[party],
+            ms(login / signIns),
+            ms(callback / signIns),
+            ms(between / signIns),
+            ms((login + callback + between) / signIns),
+            ms((gcYoung * 1000) / signIns),
+            ms((gcOther * 1000) / signIns),
+          ],
+          stepWidths,
+        ),
       );
     }
+    lines.push("(total: the mean, where the table above gives medians; GC: the main thread's collection pauses, already counted in the columns before)");
 
-    const signIns = ROUNDS * BLOCK;
     lines.push('');
     for (const party of PARTIES) {
       const perCall = Object.entries(requests[party])

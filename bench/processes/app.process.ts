@@ -43,7 +43,7 @@ import {
   type FcIdentity,
   type TransactionStore,
 } from '../../libs/franceconnect/src/index.js';
-import { childConfig, failStart, serve } from './ipc.js';
+import { childConfig, failStart, requestCpuHandler, serve } from './ipc.js';
 
 /** What the parent gives this process. */
 export interface AppProcessConfig {
@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       : config.mode === 'library'
         ? await startLibraryOnly(demoConfig)
         : await startTwin(demoConfig, config.redis);
+  const requestCpu = requestCpuHandler(started.app.getHttpServer());
   await started.app.listen(demoConfig.port);
   const transactions = started.app.get<TransactionStore>(FRANCECONNECT_TRANSACTION_STORE, { strict: false });
   serve(
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
       },
       fillSessions: (argument) => fillSessions(started.sessionStore, Number(argument)),
       transactions: () => (transactions instanceof MemoryTransactionStore ? transactions.size : undefined),
+      requestCpu,
     },
     { url: `http://localhost:${demoConfig.port}` },
     () => started.close(),

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { importJWK, type JWK } from 'jose';
 import * as client from 'openid-client';
-import { childConfig, failStart, serve } from './ipc.js';
+import { childConfig, failStart, requestCpuHandler, serve } from './ipc.js';
 
 /** What the parent gives this process. */
 export interface BareRpProcessConfig {
@@ -143,6 +143,7 @@ async function main(): Promise<void> {
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
+  const requestCpu = requestCpuHandler(server);
   await new Promise<void>((resolve) => server.listen(options.port, resolve));
 
   serve(
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
         return true;
       },
       captured: () => captured,
+      requestCpu,
     },
     { url: origin },
     () =>

@@ -2,12 +2,14 @@
  * The child side of a benchmark process: answers the parent's requests over the IPC channel of
  * `child_process.fork()`. Every process answers `cpu` (its own `process.cpuUsage()`), `memory` (after a
  * full garbage collection when started with `--expose-gc`), `gcPause` (milliseconds spent in garbage
- * collection pauses so far), `heapSnapshot` and `stop`; each adds its own commands.
+ * collection pauses so far, young-generation collections apart), `heapSnapshot` and `stop`; each adds its
+ * own commands. An HTTP party also answers `requestCpu` (see {@link requestCpuHandler}).
  *
  * The parent reads the CPU time of a process through these requests, so the figures count the work of
  * that process only: not the driver, not the other processes of the benchmark.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import type { Server } from 'node:http';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 
 /** A command handler: receives the request's argument, returns what is sent back. */
@@ -36,6 +38,65 @@ export function memory(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
+/** Milliseconds the main thread spent in garbage collection pauses so far. */
+export interface GcPauses {
+  /** Young-generation collections (scavenges). */
+  readonly young: number;
+  /** Every other kind: major (mark-compact), incremental marking steps, weak callbacks. */
+  readonly other: number;
+}
+
+/** CPU time of this process so far (microseconds), split by what it was doing: see {@link requestCpuHandler}. */
+export interface RequestCpu {
+  /** While a request to this path was in flight, by path (without the query). */
+  readonly byPath: Readonly<Record<string, number>>;
+  /** While no request was in flight. */
+  readonly between: number;
+}
+
+/**
+ * Splits the CPU time of an HTTP server's process between its requests (by path) and the time between
+ * them, and returns the `requestCpu` command that reports the running totals. A request counts from its
+ * `request` event until the turn of the event loop after its response finished, so that what the
+ * response's completion schedules is counted with it. `process.cpuUsage()` counts every thread of the
+ * process: the work of helper threads (WebCrypto jobs, parallel garbage collection) counts where it
+ * happens. Meant for requests made one at a time, as the benchmarks make them; overlapping requests are
+ * counted with the path of the first.
+ */
+export function requestCpuHandler(server: Server): Handler {
+  const byPath: Record<string, number> = {};
+  let between = 0;
+  let current: string | undefined;
+  let inFlight = 0;
+  let mark = cpuMicros();
+  const account = (): void => {
+    const now = cpuMicros();
+    if (current === undefined) between += now - mark;
+    else byPath[current] = (byPath[current] ?? 0) + now - mark;
+    mark = now;
+  };
+  server.prependListener('request', (req, res) => {
+    account();
+    inFlight++;
+    current ??= (req.url ?? '/').split('?')[0]!;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      setImmediate(() => {
+        account();
+        if (--inFlight === 0) current = undefined;
+      });
+    };
+    res.on('finish', end);
+    res.on('close', end);
+  });
+  return () => {
+    account();
+    return { byPath: { ...byPath }, between } satisfies RequestCpu;
+  };
+}
+
 /** The configuration the parent gave this process (JSON in `BENCH_CHILD_CONFIG`). */
 export function childConfig<T>(): T {
   const raw = process.env['BENCH_CHILD_CONFIG'];
@@ -50,14 +111,18 @@ export function childConfig<T>(): T {
  */
 export function serve(handlers: Record<string, Handler>, ready: unknown, stop: () => Promise<void> = async () => undefined): void {
   // Time the main thread spent in garbage collection pauses, reported by `gcPause`.
-  let gcPauseMs = 0;
+  const gcPauseMs = { young: 0, other: 0 };
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcPauseMs += entry.duration;
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcPauseMs.young += entry.duration;
+      else gcPauseMs.other += entry.duration;
+    }
   }).observe({ entryTypes: ['gc'] });
   const all: Record<string, Handler> = {
     cpu: () => cpuMicros(),
     memory: () => memory(),
-    gcPause: () => gcPauseMs,
+    gcPause: (): GcPauses => ({ ...gcPauseMs }),
     heapSnapshot: (file) => {
       memory();
       return writeHeapSnapshot(String(file));

@@ -24,7 +24,12 @@ const RUNS: readonly SmokeRun[] = [
   {
     file: 'sign-in-cpu',
     env: { BENCH_ROUNDS: '1', BENCH_BLOCK: '2', BENCH_WARMUP: '1' },
-    prints: [/sample app \/ bare openid-client RP +\d+\.\d+x +\d+\.\d+x +\d+\.\d+x-\d+\.\d+x +<= 1\.3x/, /platform requests per sign-in, sample app: fcp POST \/api\/v2\/token 1\.00/],
+    prints: [
+      /sample app \/ bare openid-client RP +\d+\.\d+x +\d+\.\d+x +\d+\.\d+x-\d+\.\d+x +<= 1\.3x/,
+      // Where it goes: login, callback, between requests, total, two kinds of GC pauses.
+      /bare openid-client RP( +\d+\.\d+ ms){6}\n/,
+      /platform requests per sign-in, sample app: fcp POST \/api\/v2\/token 1\.00/,
+    ],
   },
   {
     file: 'guarded-route',
