@@ -10,11 +10,13 @@
  * Environment: BENCH_ROUNDS (default 5) rounds of BENCH_REQUESTS (default 2000) requests per variant,
  * after a warm-up of BENCH_WARMUP (default 1000) requests per variant. The variants alternate round by
  * round (the order rotates) and each figure is the median of its rounds. Requests are made one at a time, each on a new connection, as browsers
- * signing in for the first time do.
+ * signing in for the first time do. The last column is the main thread's young-generation collection
+ * pauses per request (mean over the rounds): what survives a request grows with the stack.
  */
 import { request } from 'node:http';
 import { bench, describe } from 'vitest';
 import type { FrameworkProcessConfig, FrameworkVariant } from './processes/framework.process.js';
+import type { GcPauses } from './processes/ipc.js';
 import { BenchProcess } from './support/processes.js';
 import { envInt, loadConditions, median, rotate, row, RUN_ONCE } from './support/stats.js';
 
@@ -51,24 +53,29 @@ async function run(): Promise<void> {
     }
     for (const [, child] of processes) for (let index = 0; index < WARMUP; index++) await get(child.ready.url);
     const perRequest = new Map<FrameworkVariant, number[]>(FRAMEWORK_VARIANTS.map((variant) => [variant, []]));
+    // Young-generation collection pauses of the main thread, summed over the rounds (ms).
+    const youngGc = new Map<FrameworkVariant, number>(FRAMEWORK_VARIANTS.map((variant) => [variant, 0]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of rotate(FRAMEWORK_VARIANTS, round)) {
         const child = processes.get(variant)!;
+        const gcBefore = await child.call<GcPauses>('gcPause');
         const before = await child.cpu();
         for (let index = 0; index < REQUESTS; index++) await get(child.ready.url);
         perRequest.get(variant)!.push(((await child.cpu()) - before) / REQUESTS);
+        youngGc.set(variant, youngGc.get(variant)! + (await child.call<GcPauses>('gcPause')).young - gcBefore.young);
       }
     }
     const base = median(perRequest.get('node-http')!);
-    const widths = [38, 16, 14];
+    const widths = [38, 16, 14, 22];
     const lines = [
       '',
       `CPU time per request of a 303 (median of ${ROUNDS} rounds of ${REQUESTS}, interleaved, a new connection each; ${await loadConditions()}):`,
-      row(['', 'CPU / request', 'over node:http'], widths),
+      row(['', 'CPU / request', 'over node:http', 'young-gen GC / request'], widths),
     ];
     for (const variant of FRAMEWORK_VARIANTS) {
       const value = median(perRequest.get(variant)!);
-      lines.push(row([LABELS[variant], `${value.toFixed(0)} µs`, `+${(value - base).toFixed(0)} µs`], widths));
+      const gc = (youngGc.get(variant)! * 1000) / (ROUNDS * REQUESTS);
+      lines.push(row([LABELS[variant], `${value.toFixed(0)} µs`, `+${(value - base).toFixed(0)} µs`, `${gc.toFixed(1)} µs`], widths));
     }
     console.log(lines.join('\n'));
   } finally {

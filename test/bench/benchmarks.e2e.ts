@@ -54,7 +54,7 @@ const RUNS: readonly SmokeRun[] = [
   {
     file: 'framework-floor',
     env: { BENCH_ROUNDS: '1', BENCH_REQUESTS: '20', BENCH_WARMUP: '5' },
-    prints: [/\+ a session stored, cookie set +\d+ µs/],
+    prints: [/\+ a session stored, cookie set +\d+ µs +\+-?\d+ µs +\d+\.\d µs\n/],
   },
   {
     file: 'identity-link',
