@@ -11,24 +11,19 @@
  *
  * Commands: `capture` (the next sign-in keeps the raw ID token and userinfo JWEs), `captured` (them).
  */
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { importJWK, type JWK } from 'jose';
 import * as client from 'openid-client';
 import { childConfig, failStart, requestCpuHandler, serve } from './ipc.js';
+import {
+  authorizationRequest,
+  completeSignIn,
+  configureOpenIdClientRp,
+  type AuthorizationTransaction,
+  type OpenIdClientRpConfig,
+} from './openid-client-rp.js';
 
 /** What the parent gives this process. */
-export interface BareRpProcessConfig {
-  readonly port: number;
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** The private JWKS file the sample app uses too. */
-  readonly keysFile: string;
-  readonly encryptionAlg: string;
-  readonly acrValues: string;
-  readonly scope: string;
-}
+export type BareRpProcessConfig = OpenIdClientRpConfig;
 
 /** The raw encrypted answers of one sign-in, for the cryptography-alone measurement. */
 export interface CapturedTokens {
@@ -36,43 +31,14 @@ export interface CapturedTokens {
   readonly userinfo: string;
 }
 
-const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: { essential: true } } });
-
 async function main(): Promise<void> {
   const options = childConfig<BareRpProcessConfig>();
   const origin = `http://localhost:${options.port}`;
   const redirectUri = `${origin}/callback`;
+  const rp = await configureOpenIdClientRp(options, redirectUri);
+  const { configuration, publicJwks } = rp;
 
-  const { keys: privateJwks } = JSON.parse(await readFile(options.keysFile, 'utf8')) as { keys: JWK[] };
-  const registered = privateJwks.filter((jwk) => jwk.alg === options.encryptionAlg);
-  const decryptionKeys = await Promise.all(
-    registered.map(async (jwk) => ({ key: (await importJWK(jwk, jwk.alg)) as CryptoKey, kid: jwk.kid, alg: jwk.alg })),
-  );
-  // Public members only: the private ones are dropped.
-  const publicJwks = JSON.stringify({
-    keys: registered.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicMembers }) => publicMembers),
-  });
-
-  const configuration = await client.discovery(
-    new URL(options.issuer),
-    options.clientId,
-    {
-      client_secret: options.clientSecret,
-      redirect_uris: [redirectUri],
-      id_token_signed_response_alg: 'ES256',
-      userinfo_signed_response_alg: 'ES256',
-      id_token_encrypted_response_alg: options.encryptionAlg,
-      id_token_encrypted_response_enc: 'A256GCM',
-      userinfo_encrypted_response_alg: options.encryptionAlg,
-      userinfo_encrypted_response_enc: 'A256GCM',
-    },
-    client.ClientSecretPost(options.clientSecret),
-    { execute: [client.allowInsecureRequests] },
-  );
-  client.enableDecryptingResponses(configuration, ['A256GCM'], ...decryptionKeys);
-  client.enableNonRepudiationChecks(configuration);
-
-  const pending = new Map<string, { codeVerifier: string; nonce: string }>();
+  const pending = new Map<string, AuthorizationTransaction>();
   let capture: { idToken?: string; userinfo?: string } | undefined;
   let captured: CapturedTokens | undefined;
   const capturingFetch: client.CustomFetch = async (url, init) => {
@@ -91,20 +57,8 @@ async function main(): Promise<void> {
   };
 
   const login = async (res: ServerResponse): Promise<void> => {
-    const codeVerifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(configuration, {
-      redirect_uri: redirectUri,
-      scope: options.scope,
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      acr_values: options.acrValues,
-      claims: AMR_CLAIMS_REQUEST,
-    });
-    pending.set(state, { codeVerifier, nonce });
+    const { url, transaction } = await authorizationRequest(rp, options, redirectUri);
+    pending.set(transaction.state, transaction);
     res.writeHead(303, { location: url.href }).end();
   };
 
@@ -117,14 +71,7 @@ async function main(): Promise<void> {
       res.writeHead(400).end('unknown state');
       return;
     }
-    const tokens = await client.authorizationCodeGrant(configuration, url, {
-      pkceCodeVerifier: transaction.codeVerifier,
-      expectedState: state,
-      expectedNonce: transaction.nonce,
-      idTokenExpected: true,
-    });
-    const claims = tokens.claims();
-    await client.fetchUserInfo(configuration, tokens.access_token, claims?.sub ?? '');
+    await completeSignIn(rp, url, transaction);
     res.writeHead(303, { location: '/' }).end();
   };
 

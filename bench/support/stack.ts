@@ -1,6 +1,7 @@
 /**
- * The benchmark's processes: the emulator, the sample app and, when asked, the library alone, the bare
- * openid-client relying party and the cryptography-alone process, each in its own process on free
+ * The benchmark's processes: the emulator, the sample app and, when asked, the library alone, the
+ * relying party written by hand in Nest, the bare openid-client relying party and the cryptography-alone
+ * process, each in its own process on free
  * ports, all registered with the same emulator (each with its own client) and using the same private keys. The parent (the benchmark) plays
  * the browsers with the HTTP agent of the library's testing kit.
  */
@@ -21,6 +22,7 @@ import type { AppProcessConfig } from '../processes/app.process.js';
 import type { BareRpProcessConfig } from '../processes/bare-rp.process.js';
 import type { CryptoProcessConfig } from '../processes/crypto.process.js';
 import type { EmulatorProcessConfig } from '../processes/emulator.process.js';
+import type { NestRpProcessConfig } from '../processes/nest-rp.process.js';
 import { BenchProcess, freePorts } from './processes.js';
 
 /** The registered FranceConnect+ key management (the sample app's default). */
@@ -29,6 +31,11 @@ export const ENCRYPTION_ALG: EncryptionAlg = 'RSA-OAEP-256';
 const LIBRARY_CLIENT = Object.freeze({
   client_id: 'bench-library',
   client_secret: 'bench-library-client-secret-not-for-production',
+});
+
+const NEST_RP_CLIENT = Object.freeze({
+  client_id: 'bench-nest-rp',
+  client_secret: 'bench-nest-rp-client-secret-not-for-production',
 });
 
 const BARE_RP_CLIENT = Object.freeze({
@@ -43,14 +50,16 @@ export interface BenchStackOptions {
   /** Sessions and transactions on Redis under this prefix (twin mode). Default: memory. */
   readonly redis?: AppProcessConfig['redis'];
   /**
-   * Also start the library alone in a minimal Nest app (`library` mode, its own client), the bare relying
-   * party and the cryptography-alone process. Default `false`.
+   * Also start the library alone in a minimal Nest app (`library` mode, its own client), the relying party
+   * written by hand in Nest, the bare relying party and the cryptography-alone process. Default `false`.
    */
   readonly floors?: boolean;
   /** Extra Node options of the sample app's process (`--cpu-prof`, …). */
   readonly appExecArgv?: readonly string[];
   /** Extra Node options of the library-alone process. */
   readonly libraryExecArgv?: readonly string[];
+  /** Extra Node options of the process of the relying party written by hand in Nest. */
+  readonly nestExecArgv?: readonly string[];
   /** Extra Node options of the bare relying party's process. */
   readonly bareExecArgv?: readonly string[];
   /**
@@ -66,6 +75,7 @@ export interface BenchStack {
   readonly app: BenchProcess<{ url: string }>;
   readonly appUrl: string;
   readonly library?: BenchProcess<{ url: string }>;
+  readonly nestRp?: BenchProcess<{ url: string }>;
   readonly bareRp?: BenchProcess<{ url: string }>;
   readonly crypto?: BenchProcess;
   stop(): Promise<void>;
@@ -96,10 +106,11 @@ function fcpClient(base: { client_id: string; client_secret: string }, origin: s
 
 /** Starts the emulator, then the sample app (and the floors), each in its own process. */
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
-  const [appPort, fcPort, fcpPort, barePort, libraryPort] = await freePorts(5);
+  const [appPort, fcPort, fcpPort, barePort, libraryPort, nestPort] = await freePorts(6);
   const appUrl = `http://localhost:${appPort}`;
   const libraryUrl = `http://localhost:${libraryPort}`;
   const bareUrl = `http://localhost:${barePort}`;
+  const nestUrl = `http://localhost:${nestPort}`;
   // The run's files (keys, SQLite database), removed at the end.
   const directory = await mkdtemp(join(tmpdir(), 'fc-bench-'));
   const keysFile = await writeServiceKeys(directory);
@@ -116,6 +127,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     },
     fcpClient(DEMO_FCP_CLIENT, appUrl, '/auth/fcp/callback', '/.well-known/jwks.json'),
     fcpClient(LIBRARY_CLIENT, libraryUrl, '/auth/fcp/callback', '/.well-known/jwks.json'),
+    fcpClient(NEST_RP_CLIENT, nestUrl, '/callback', '/jwks.json'),
     fcpClient(BARE_RP_CLIENT, bareUrl, '/callback', '/jwks.json'),
   ];
   const started: BenchProcess[] = [];
@@ -144,7 +156,17 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
         SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123456789',
       },
     };
-    const [app, library, bareRp, crypto] = await Promise.all([
+    const openIdClientRp = (client: { client_id: string; client_secret: string }, port: number) => ({
+      port,
+      issuer: emulator.ready.fcp,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
+      keysFile,
+      encryptionAlg: ENCRYPTION_ALG,
+      acrValues: 'eidas2',
+      scope: DEFAULT_SCOPES.join(' '),
+    });
+    const [app, library, nestRp, bareRp, crypto] = await Promise.all([
       BenchProcess.start<{ url: string }>('app.process', appConfig, { execArgv: options.appExecArgv }),
       options.floors
         ? BenchProcess.start<{ url: string }>('app.process', {
@@ -159,16 +181,14 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
           } satisfies AppProcessConfig, { execArgv: options.libraryExecArgv })
         : undefined,
       options.floors
-        ? BenchProcess.start<{ url: string }>('bare-rp.process', {
-            port: barePort,
-            issuer: emulator.ready.fcp,
-            clientId: BARE_RP_CLIENT.client_id,
-            clientSecret: BARE_RP_CLIENT.client_secret,
-            keysFile,
-            encryptionAlg: ENCRYPTION_ALG,
-            acrValues: 'eidas2',
-            scope: DEFAULT_SCOPES.join(' '),
-          } satisfies BareRpProcessConfig, { execArgv: options.bareExecArgv })
+        ? BenchProcess.start<{ url: string }>('nest-rp.process', openIdClientRp(NEST_RP_CLIENT, nestPort) satisfies NestRpProcessConfig, {
+            execArgv: options.nestExecArgv,
+          })
+        : undefined,
+      options.floors
+        ? BenchProcess.start<{ url: string }>('bare-rp.process', openIdClientRp(BARE_RP_CLIENT, barePort) satisfies BareRpProcessConfig, {
+            execArgv: options.bareExecArgv,
+          })
         : undefined,
       options.floors
         ? BenchProcess.start('crypto.process', {
@@ -178,12 +198,13 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
           } satisfies CryptoProcessConfig)
         : undefined,
     ]);
-    started.push(...[app, library, bareRp, crypto].filter((child) => child !== undefined));
+    started.push(...[app, library, nestRp, bareRp, crypto].filter((child) => child !== undefined));
     return {
       emulator,
       app,
       appUrl,
       library,
+      nestRp,
       bareRp,
       crypto,
       stop: async () => {

@@ -26,6 +26,7 @@ const RUNS: readonly SmokeRun[] = [
     env: { BENCH_ROUNDS: '1', BENCH_BLOCK: '2', BENCH_WARMUP: '1' },
     prints: [
       /sample app \/ bare openid-client RP +\d+\.\d+x +\d+\.\d+x +\d+\.\d+x-\d+\.\d+x +<= 1\.3x/,
+      /library alone \/ by hand in Nest +\d+\.\d+x +\d+\.\d+x/,
       // Where it goes: login, callback, between requests, total, two kinds of GC pauses.
       /bare openid-client RP( +\d+\.\d+ ms){6}\n/,
       /platform requests per sign-in, sample app: fcp POST \/api\/v2\/token 1\.00/,
