@@ -21,7 +21,7 @@ import { Controller, Get, Header, Module, Req, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
-import session from 'express-session';
+import session, { type Session } from 'express-session';
 import { childConfig, failStart, requestCpuHandler, serve } from './ipc.js';
 import {
   authorizationRequest,
@@ -35,13 +35,20 @@ import {
 /** What the parent gives this process. */
 export type NestRpProcessConfig = OpenIdClientRpConfig;
 
-declare module 'express-session' {
-  interface SessionData {
-    /** The sign-in in progress. */
-    oidc?: AuthorizationTransaction;
-    /** The person, once signed in. */
-    user?: { sub: string; acr: string; claims: Record<string, unknown>; idToken: string; signedInAt: number };
-  }
+/**
+ * What this relying party keeps in its session. Read through {@link rpSession} rather than declared on
+ * express-session's `SessionData`, which would add these members to every session type of the workspace,
+ * the library's included.
+ */
+type RpSession = Session & {
+  /** The sign-in in progress. */
+  oidc?: AuthorizationTransaction;
+  /** The person, once signed in. */
+  user?: { sub: string; acr: string; claims: Record<string, unknown>; idToken: string; signedInAt: number };
+};
+
+function rpSession(req: Request): RpSession {
+  return req.session as RpSession;
 }
 
 function promised(run: (done: (error?: unknown) => void) => void): Promise<void> {
@@ -56,14 +63,14 @@ function controllerFor(rp: OpenIdClientRp, options: OpenIdClientRpConfig, origin
     @Get('login')
     async login(@Req() req: Request, @Res() res: Response): Promise<void> {
       const { url, transaction } = await authorizationRequest(rp, options, redirectUri);
-      req.session.oidc = transaction;
+      rpSession(req).oidc = transaction;
       res.status(303).location(url.href).end();
     }
 
     @Get('callback')
     async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
-      const transaction = req.session.oidc;
-      delete req.session.oidc;
+      const transaction = rpSession(req).oidc;
+      delete rpSession(req).oidc;
       if (!transaction) {
         res.status(400).send('no sign-in in progress');
         return;
@@ -74,7 +81,7 @@ function controllerFor(rp: OpenIdClientRp, options: OpenIdClientRpConfig, origin
         return;
       }
       await promised((done) => req.session.regenerate(done));
-      req.session.user = { sub: claims.sub, acr: String(claims['acr']), claims: { ...userinfo }, idToken, signedInAt: Date.now() };
+      rpSession(req).user = { sub: claims.sub, acr: String(claims['acr']), claims: { ...userinfo }, idToken, signedInAt: Date.now() };
       await promised((done) => req.session.save(done));
       res.status(303).location('/').end();
     }

@@ -1,9 +1,9 @@
 /**
  * The benchmark's processes: the emulator, the sample app and, when asked, the library alone, the
  * relying party written by hand in Nest, the bare openid-client relying party and the cryptography-alone
- * process, each in its own process on free
- * ports, all registered with the same emulator (each with its own client) and using the same private keys. The parent (the benchmark) plays
- * the browsers with the HTTP agent of the library's testing kit.
+ * process, each in its own process on free ports, all registered with the same emulator (each with its
+ * own client) and using the same private keys. The parent (the benchmark) plays the browsers with the
+ * HTTP agent of the library's testing kit.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
