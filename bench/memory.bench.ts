@@ -15,7 +15,7 @@
  * warm-up of 20 sign-ins, the real sign-ins (new browsers), then the store is filled up to BENCH_SESSIONS
  * with copies of the signed-in sessions, each under a new id (the same JSON, a new string, as the store
  * keeps them). Transactions: one browser (one session) starts BENCH_TRANSACTIONS sign-ins: each start
- * keeps one transaction (state, nonce, PKCE verifier, level, return path, browser binding) in the memory
+ * keeps one transaction (state, nonce, level, return path, browser binding) in the memory
  * transaction store until its callback or its expiry.
  */
 import { bench, describe } from 'vitest';

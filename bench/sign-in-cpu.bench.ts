@@ -23,7 +23,7 @@
  * (`bench/processes/bare-rp.process.ts`, whose openid-client code the by-hand one shares) and the
  * cryptography process. The benchmark itself plays
  * the browsers, one sign-in at a time, each with a new browser (cookie jar) and a test identity at
- * eidas2. A sign-in is the login route (state, nonce, PKCE, transaction), the emulator's pages, and the
+ * eidas2. A sign-in is the login route (state, nonce, transaction), the emulator's pages, and the
  * callback (transaction taken, token request, two JWE decryptions, two ES256 verifications, userinfo,
  * acr check, identity link, session regenerated and saved). The CPU time of a party is read with
  * `process.cpuUsage()` inside its own process before and after a block of sign-ins, so neither the

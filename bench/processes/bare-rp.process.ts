@@ -1,7 +1,7 @@
 /**
  * The floor of a FranceConnect+ sign-in: a bare openid-client v6 relying party on `node:http`, with no
  * framework, no session and no account, doing the protocol steps the library does:
- * - `GET /login`: `state`, `nonce`, PKCE S256, `acr_values` and the `amr` claims request, the
+ * - `GET /login`: `state`, `nonce` and `acr_values` (what FranceConnect's core takes), the
  *   authorization URL, and a 303 to it (the transaction kept in a `Map` by `state`);
  * - `GET /callback`: the token exchange (`client_secret_post`) with `enableDecryptingResponses` (A256GCM,
  *   the registered key management, the same private keys as the sample app) and

@@ -4,7 +4,7 @@
  * party (bench/processes/bare-rp.process.ts, whose openid-client code it shares), in a Nest controller
  * on the express adapter, behind express-session with the settings of the library's session middleware
  * (memory store, rolling cookie, `HttpOnly`, `SameSite=Lax`):
- * - `GET /login`: the authorization request; the transaction (`state`, `nonce`, PKCE verifier) is kept in
+ * - `GET /login`: the authorization request; the transaction (`state`, `nonce`) is kept in
  *   the session, so the login creates and stores a session;
  * - `GET /callback`: the transaction taken from the session, the code exchange, the two decryptions and
  *   two verifications, the userinfo, the level checked against the one asked for, then a new session id

@@ -28,8 +28,6 @@ export interface OpenIdClientRp {
   readonly publicJwks: string;
 }
 
-const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: { essential: true } } });
-
 /**
  * Discovers the platform and configures openid-client as FranceConnect+ requires: `client_secret_post`,
  * ES256 signatures of the ID token and userinfo verified (`enableNonRepudiationChecks`), both decrypted
@@ -66,38 +64,35 @@ export async function configureOpenIdClientRp(options: OpenIdClientRpConfig, red
   return { configuration, publicJwks };
 }
 
-/** A new sign-in transaction: `state`, `nonce` and a PKCE verifier, openid-client's generators. */
+/** A new sign-in transaction: `state` and `nonce`, openid-client's generators. */
 export interface AuthorizationTransaction {
   readonly state: string;
   readonly nonce: string;
-  readonly codeVerifier: string;
 }
 
 /**
- * The authorization request FranceConnect+ requires (`state`, `nonce`, PKCE S256, `acr_values`, the `amr`
- * claims request), and the transaction to keep until the callback.
+ * The authorization request FranceConnect+ takes (`state`, `nonce`, `acr_values`; no PKCE, which its core
+ * refuses, and no `amr` claims request, which the library does not send by default), and the transaction
+ * to keep until the callback.
  */
 export async function authorizationRequest(
   rp: OpenIdClientRp,
   options: OpenIdClientRpConfig,
   redirectUri: string,
 ): Promise<{ readonly url: URL; readonly transaction: AuthorizationTransaction }> {
-  const transaction = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+  const transaction = { state: client.randomState(), nonce: client.randomNonce() };
   const url = client.buildAuthorizationUrl(rp.configuration, {
     redirect_uri: redirectUri,
     scope: options.scope,
-    code_challenge: await client.calculatePKCECodeChallenge(transaction.codeVerifier),
-    code_challenge_method: 'S256',
     state: transaction.state,
     nonce: transaction.nonce,
     acr_values: options.acrValues,
-    claims: AMR_CLAIMS_REQUEST,
   });
   return { url, transaction };
 }
 
 /**
- * The callback's protocol steps: the code exchanged (PKCE verifier, `state` and `nonce` checked), the ID
+ * The callback's protocol steps: the code exchanged (`state` and `nonce` checked), the ID
  * token decrypted and verified, then the userinfo, decrypted and verified. Returns the ID token's claims
  * and the userinfo.
  */
@@ -107,7 +102,6 @@ export async function completeSignIn(
   transaction: AuthorizationTransaction,
 ): Promise<{ readonly claims: client.IDToken; readonly userinfo: client.UserInfoResponse; readonly idToken: string }> {
   const tokens = await client.authorizationCodeGrant(rp.configuration, callbackUrl, {
-    pkceCodeVerifier: transaction.codeVerifier,
     expectedState: transaction.state,
     expectedNonce: transaction.nonce,
     idTokenExpected: true,

@@ -50,7 +50,7 @@ describe('testing kit', () => {
     const person = TEST_IDENTITIES.find((identity) => identity.id === 'javier-garcia')!;
     const signedIn = await signInThroughApp(emulator, 'fc', { identity: person.id }, { appUrl, loginPath: '/auth/fc/login' });
     const me = await signedIn.agent.request(`${appUrl}/me`, { headers: { accept: 'application/json' } });
-    expect(JSON.parse(me.body)).toMatchObject({ provider: 'fc', acr: 'eidas1', amr: ['eidas'] });
+    expect(JSON.parse(me.body)).toMatchObject({ provider: 'fc', acr: 'eidas1', amr: [] });
 
     const cancelled = await signInThroughApp(emulator, 'fcp', { cancel: true }, { appUrl, loginPath: '/auth/fcp/login' });
     expect(cancelled.callbackUrl.searchParams.get('error')).toBe('access_denied');

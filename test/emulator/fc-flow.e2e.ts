@@ -38,7 +38,7 @@ describe('FranceConnect emulator: signed authorization code flow', () => {
     expect(segments(idToken)).toBe(3);
     expect(decodeProtectedHeader(idToken).alg).toBe(alg);
     expect(client.getDecryptedResponses(tokens)).toBeUndefined();
-    expect(tokens.claims()).toMatchObject({ iss: emulator.fc.issuer, aud: clientId, acr: 'eidas1', amr: ['pwd', 'mail'] });
+    expect(tokens.claims()).toMatchObject({ iss: emulator.fc.issuer, aud: clientId, acr: 'eidas1', amr: ['fc', 'pwd', 'mail'] });
 
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub ?? '');
     expect(userinfo).toMatchObject({

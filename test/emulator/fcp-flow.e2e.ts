@@ -68,7 +68,7 @@ describe('FranceConnect+ emulator: encrypted authorization code flow', () => {
     expect(decodeProtectedHeader(inner ?? '').alg).toBe('ES256');
 
     const claims = tokens.claims();
-    expect(claims).toMatchObject({ iss: emulator.fcp.issuer, aud: clientIdFor(alg), acr: 'eidas2', amr: ['pwd'], nonce: request.nonce });
+    expect(claims).toMatchObject({ iss: emulator.fcp.issuer, aud: clientIdFor(alg), acr: 'eidas2', amr: ['fc', 'pwd'], nonce: request.nonce });
     expect(claims?.sub).toMatch(/^[0-9a-f]{64}v1$/);
     expect(typeof claims?.auth_time).toBe('number');
     expect((claims?.exp ?? 0) - (claims?.iat ?? 0)).toBe(60);
@@ -107,12 +107,13 @@ describe('FranceConnect+ emulator: encrypted authorization code flow', () => {
     const callback = await completeEmulatorLogin(new HttpAgent(), request.url, { identity: 'melaine-trois', acr: 'eidas3' });
     const claims = (await exchange(config, callback, request)).claims();
     expect(claims?.acr).toBe('eidas3');
-    expect(claims?.amr).toEqual(['pop', 'pin', 'mfa']);
+    expect(claims?.amr).toEqual(['fc', 'pop', 'pin', 'mfa']);
   });
 
   it('keeps the lowest known level of several acr_values and preselects it', async () => {
     const { config } = await rpFor('RSA-OAEP-256');
-    const request = await authorizationRequest(config, clientIdFor('RSA-OAEP-256'), { acr_values: 'eidas1 eidas3 eidas2 foo' });
+    // connexion-acr-fcp-high.feature: "eidas3 eidas2" gives eidas2, an unknown value is ignored.
+    const request = await authorizationRequest(config, clientIdFor('RSA-OAEP-256'), { acr_values: 'eidas3 eidas2 foo' });
     const agent = new HttpAgent();
     const { response } = await agent.follow(request.url);
     const login = parseForms(response.body, response.url).find((form) => form.action.pathname.endsWith('/login'));
@@ -152,7 +153,7 @@ describe('FranceConnect+ emulator: encrypted authorization code flow', () => {
     });
     const callback = await completeEmulatorLogin(new HttpAgent(), request.url, { identity: 'javier-garcia' });
     const tokens = await exchange(config, callback, request);
-    expect(tokens.claims()?.amr).toEqual(['eidas']);
+    expect(tokens.claims()?.amr).toEqual(['fc', 'eidas']);
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()?.sub ?? '');
     expect(userinfo).toMatchObject({ family_name: 'GARCIA', birthplace: '', birthcountry: '99134' });
     expect(userinfo).not.toHaveProperty('rnipp_birthplace');
@@ -192,7 +193,9 @@ describe('FranceConnect+ emulator: encrypted authorization code flow', () => {
     const again = await authorizationRequest(config, clientId, { acr_values: 'eidas2' });
     const sso = await agent.follow(again.url, { stopAt: callbackFor(clientId) });
     expect(sso.stoppedAt?.searchParams.has('code')).toBe(true);
-    expect((await exchange(config, sso.stoppedAt as URL, again)).claims()?.acr).toBe('eidas3');
+    // An answer without a new sign-in carries the level asked for, not the session's (scenario "identité
+    // élevé renvoyée par FI" of connexion-sso-fcp-high.feature).
+    expect((await exchange(config, sso.stoppedAt as URL, again)).claims()?.acr).toBe('eidas2');
 
     const high = await authorizationRequest(config, clientId, { acr_values: 'eidas3' });
     const page = await agent.follow(high.url, { stopAt: callbackFor(clientId) });

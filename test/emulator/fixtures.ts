@@ -56,6 +56,7 @@ export function fcClient(clientId: string, signing: SigningAlg = 'ES256'): Emula
     post_logout_redirect_uris: [POST_LOGOUT_URI],
     id_token_signed_response_alg: signing,
     userinfo_signed_response_alg: signing,
+    claims: ['amr'],
   };
 }
 
@@ -70,6 +71,7 @@ export function fcpClient(clientId: string, alg: EncryptionAlg, jwksUri: string)
     jwks_uri: jwksUri,
     id_token_encrypted_response_alg: alg,
     userinfo_encrypted_response_alg: alg,
+    claims: ['amr'],
   };
 }
 
@@ -104,13 +106,15 @@ export interface AuthorizationRequest {
   url: URL;
   state: string;
   nonce: string;
-  codeVerifier: string;
 }
 
 /** The `claims` parameter asking for `amr` in the ID token, the only use FranceConnect makes of it. */
 export const AMR_CLAIMS = JSON.stringify({ id_token: { amr: { essential: true } } });
 
-/** Builds an authorization URL with state, nonce, PKCE and the given extra parameters. */
+/**
+ * Builds an authorization URL with state, nonce, the `amr` claims request (the test clients' registrations
+ * allow it) and the given extra parameters. No PKCE: FranceConnect refuses it.
+ */
 export async function authorizationRequest(
   config: client.Configuration,
   clientId: string,
@@ -118,21 +122,18 @@ export async function authorizationRequest(
 ): Promise<AuthorizationRequest> {
   const state = client.randomState();
   const nonce = client.randomNonce();
-  const codeVerifier = client.randomPKCECodeVerifier();
   const url = client.buildAuthorizationUrl(config, {
     redirect_uri: callbackFor(clientId),
     scope: 'openid identite_pivot email preferred_username',
     state,
     nonce,
-    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
     claims: AMR_CLAIMS,
     ...parameters,
   });
-  return { url, state, nonce, codeVerifier };
+  return { url, state, nonce };
 }
 
-/** Exchanges the callback URL for tokens, checking state, nonce and PKCE. */
+/** Exchanges the callback URL for tokens, checking state and nonce. */
 export function exchange(
   config: client.Configuration,
   callback: URL,
@@ -141,7 +142,6 @@ export function exchange(
   return client.authorizationCodeGrant(config, callback, {
     expectedState: request.state,
     expectedNonce: request.nonce,
-    pkceCodeVerifier: request.codeVerifier,
   });
 }
 

@@ -124,6 +124,7 @@ describe('emulator logout and revocation', () => {
     expect(response.headers.get('www-authenticate')).toContain('invalid_token');
   });
 
+  // FranceConnect's RevocationTokenParamsDTO wants client_id and client_secret in the body.
   it('refuses revocation with client_secret_basic', async () => {
     const { tokens } = await signedInOnFcp();
     const response = await fetch(`${emulator.fcp.issuer}/token/revocation`, {
@@ -134,6 +135,7 @@ describe('emulator logout and revocation', () => {
       },
       body: new URLSearchParams({ token: tokens.access_token }),
     });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Y000400');
   });
 });

@@ -71,9 +71,10 @@ describe('emulator platforms: keys, subjects, sessions, logs', () => {
       end_session_endpoint: `${emulator[platform].issuer}/session/end`,
       revocation_endpoint: `${emulator[platform].issuer}/token/revocation`,
       authorization_response_iss_parameter_supported: true,
-      // client_secret_basic is not enabled; private_key_jwt is, with the algorithms of a service's signing keys.
+      // client_secret_basic is not enabled; private_key_jwt is, with clientAuthSigningAlgValues of
+      // back/instances/core-fcp-{high,low}/src/config/oidc-provider.ts.
       token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['ES256', 'RS256'],
+      token_endpoint_auth_signing_alg_values_supported: platform === 'fc' ? ['ES256', 'RS256'] : ['ES256'],
     });
   });
 

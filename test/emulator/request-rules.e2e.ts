@@ -60,27 +60,31 @@ describe('emulator request rules', () => {
     return url;
   }
 
-  it('accepts a request with 32-character state and nonce', async () => {
+  it('accepts a request with the parameters FranceConnect requires', async () => {
     const callback = await callbackOf(fcpAuthorizeUrl());
     expect(callback.searchParams.has('code')).toBe(true);
   });
 
+  // AuthorizeParamsDto (back/apps/core-fcp/src/dto/authorize-params.dto.ts): FranceConnect's error page, never
+  // the service's callback.
   it.each([
     ['state is missing', {}, ['state']],
-    ['state is shorter than 32 characters', { state: random(31) }, []],
     ['nonce is missing', {}, ['nonce']],
-    ['nonce is shorter than 32 characters', { nonce: random(31) }, []],
+    ['nonce is shorter than 22 characters', { nonce: random(21) }, []],
     ['acr_values is missing', {}, ['acr_values']],
     ['prompt is none', { prompt: 'none' }, []],
     ['prompt is select_account', { prompt: 'select_account' }, []],
-    ['response_mode is form_post', { response_mode: 'form_post' }, []],
-  ] as const)('returns error=invalid_request when %s', async (_label, set, omit) => {
-    const url = fcpAuthorizeUrl(set, omit);
-    const callback = await callbackOf(url);
-    expect(callback.searchParams.get('error')).toBe('invalid_request');
-    expect(callback.searchParams.get('iss')).toBe(emulator.fcp.issuer);
-    expect(callback.searchParams.get('state')).toBe(url.searchParams.get('state'));
-    expect(callback.searchParams.has('code')).toBe(false);
+    ['response_mode is sent', { response_mode: 'query' }, []],
+    ['PKCE is sent', { code_challenge: random(43), code_challenge_method: 'S256' }, []],
+  ] as const)('stops on the error page Y030007 when %s', async (_label, set, omit) => {
+    const error = await callbackOf(fcpAuthorizeUrl(set, omit)).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(EmulatorFlowError);
+    const { response } = error as EmulatorFlowError;
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('<code id="error-code">Y030007</code>');
   });
 
   it('accepts prompt=login consent', async () => {

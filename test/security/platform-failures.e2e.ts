@@ -23,7 +23,8 @@ const unavailable = { code: 'FC_PROVIDER_UNAVAILABLE', status: 503 };
 describe.each(PLATFORMS)('token endpoint failures on %s', (platform) => {
   it.each<[string, Scenario, { code: string; status: number }]>([
     ['refuses the code (invalid_grant)', { token: () => json(400, { error: 'invalid_grant' }) }, { code: 'FC_TOKEN_REQUEST_FAILED', status: 401 }],
-    ['refuses the client (invalid_client)', { token: () => json(401, { error: 'invalid_client' }) }, { code: 'FC_TOKEN_REQUEST_FAILED', status: 401 }],
+    ['refuses the client (invalid_client)', { token: () => json(401, { error: 'invalid_client' }) }, { code: 'FC_CLIENT_AUTHENTICATION_FAILED', status: 500 }],
+    ['refuses the registration (invalid_client_metadata)', { token: () => json(400, { error: 'invalid_client_metadata' }) }, { code: 'FC_CLIENT_METADATA_INVALID', status: 500 }],
     ['answers 400 with an HTML page', { token: () => page(400) }, { code: 'FC_TOKEN_REQUEST_FAILED', status: 401 }],
     ['answers 500 with an HTML page', { token: () => page(500) }, unavailable],
     ['answers 503 temporarily_unavailable', { token: () => json(503, { error: 'temporarily_unavailable' }) }, unavailable],

@@ -122,6 +122,7 @@ export function demoClients(
       post_logout_redirect_uris: [`${appUrl}/auth/logout/callback`],
       id_token_signed_response_alg: fcSigningAlg,
       userinfo_signed_response_alg: fcSigningAlg,
+      claims: ['amr'],
     }),
     registered({
       platform: 'fcp',
@@ -133,6 +134,7 @@ export function demoClients(
       userinfo_signed_response_alg: 'ES256',
       id_token_encrypted_response_alg: encryptionAlg,
       userinfo_encrypted_response_alg: encryptionAlg,
+      claims: ['amr'],
     }),
   ];
 }

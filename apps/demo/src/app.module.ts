@@ -26,6 +26,7 @@ export function franceConnectOptions(
       postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
       encryptionAlg: config.fcp.encryptionAlg,
       acrValues: config.fcp.acrValues,
+      requestAmr: config.requestAmr,
     },
     franceConnect: {
       issuer: config.fc.issuer,
@@ -34,6 +35,7 @@ export function franceConnectOptions(
       redirectUri: `${config.appUrl}/auth/fc/callback`,
       postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
       signingAlg: config.fc.signingAlg,
+      requestAmr: config.requestAmr,
     },
     // Without SP_KEYS_FILE, a development key set is generated once into .data/ (refused in production).
     keys: config.keysFile ? { file: config.keysFile } : undefined,

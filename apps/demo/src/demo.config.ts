@@ -46,6 +46,8 @@ export interface DemoConfig {
   readonly commonIdentifier: boolean;
   /** Link a new identity to the one account with the same pivot identity. */
   readonly matchOnPivotIdentity: boolean;
+  /** REQUEST_AMR: ask both platforms for the `amr` claim (the registrations must list it). */
+  readonly requestAmr: boolean;
   readonly production: boolean;
 }
 
@@ -133,6 +135,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     identityHashSecret,
     commonIdentifier: env.FC_COMMON_IDENTIFIER === 'true',
     matchOnPivotIdentity: env.IDENTITY_MATCH_ON_PIVOT === 'true',
+    requestAmr: env.REQUEST_AMR === 'true',
     production,
   };
 }

@@ -106,9 +106,22 @@ describe('clients', () => {
     ).toEqual([
       'client "sp": token_endpoint_auth_method is "client_secret_basic"; use one of client_secret_post, private_key_jwt.',
       expect.stringContaining('client "fc-signed": jwks_uri is required with private_key_jwt'),
-      'client "fc-signed": token_endpoint_auth_signing_alg is "HS256"; use one of ES256, RS256.',
+      'client "fc-signed": token_endpoint_auth_signing_alg on FranceConnect is "HS256"; use one of ES256, RS256.',
       'client "other": token_endpoint_auth_signing_alg is only for private_key_jwt; remove it.',
       'client "no-secret": client_secret must be a string of at least 32 characters.',
+    ]);
+  });
+
+  // clientAuthSigningAlgValues of back/instances/core-fcp-high/src/config/oidc-provider.ts.
+  it('refuses an RS256 client assertion on FranceConnect+, and a claim other than amr', () => {
+    expect(
+      problemsOf([
+        { ...fcp, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256' },
+        { ...fcp, client_id: 'claims', claims: ['amr', 'email'] as unknown as ['amr'] },
+      ]),
+    ).toEqual([
+      'client "sp": token_endpoint_auth_signing_alg on FranceConnect+ is "RS256"; use one of ES256.',
+      'client "claims": claims entry is "email"; use one of amr.',
     ]);
   });
 });

@@ -50,6 +50,12 @@ export interface EmulatorClientConfig {
   userinfo_signed_response_alg?: 'ES256' | 'RS256';
   id_token_encrypted_response_alg?: 'RSA-OAEP' | 'RSA-OAEP-256' | 'ECDH-ES';
   userinfo_encrypted_response_alg?: 'RSA-OAEP' | 'RSA-OAEP-256' | 'ECDH-ES';
+  /**
+   * Claims outside the scopes the service may ask for with the `claims` parameter: FranceConnect's
+   * registration field `claims` (`back/libs/service-provider-adapter-mongo/src/dto/service-provider-adapter-mongo.dto.ts`).
+   * Only `amr` exists. Default none: asking for `amr` then ends on the error page Y100009.
+   */
+  claims?: Array<'amr'>;
 }
 
 const KNOWN_FIELDS = new Set([
@@ -65,6 +71,7 @@ const KNOWN_FIELDS = new Set([
   'userinfo_signed_response_alg',
   'id_token_encrypted_response_alg',
   'userinfo_encrypted_response_alg',
+  'claims',
 ]);
 
 const ENCRYPTION_ALGS: readonly EncryptionAlg[] = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'];
@@ -76,8 +83,8 @@ const MIN_SECRET_LENGTH = 32;
 
 const CLIENT_AUTH_METHODS: readonly EmulatorClientAuthMethod[] = ['client_secret_post', 'private_key_jwt'];
 
-/** Algorithms a `private_key_jwt` client assertion may be signed with. */
-const CLIENT_AUTH_SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
+/** Claims a registration may list in `claims`. */
+const REGISTRABLE_CLAIMS: readonly string[] = ['amr'];
 
 function isHttpUrl(value: unknown): value is string {
   if (typeof value !== 'string' || !URL.canParse(value)) return false;
@@ -130,7 +137,6 @@ function clientProblems(raw: unknown, index: number): string[] {
     if (client.jwks_uri === undefined) {
       problems.push(`${name}: jwks_uri is required with private_key_jwt: the client assertions are verified with the keys published there.`);
     }
-    checkOneOf(client.token_endpoint_auth_signing_alg, CLIENT_AUTH_SIGNING_ALGS, `${name}: token_endpoint_auth_signing_alg`, problems);
   } else if (client.token_endpoint_auth_signing_alg !== undefined) {
     problems.push(`${name}: token_endpoint_auth_signing_alg is only for private_key_jwt; remove it.`);
   }
@@ -145,6 +151,13 @@ function clientProblems(raw: unknown, index: number): string[] {
     return problems;
   }
   const platform = PLATFORMS[client.platform];
+  if (authMethod === 'private_key_jwt') {
+    checkOneOf(client.token_endpoint_auth_signing_alg, platform.clientAuthSigningAlgs, `${name}: token_endpoint_auth_signing_alg on ${platform.displayName}`, problems);
+  }
+  if (client.claims !== undefined) {
+    if (!Array.isArray(client.claims)) problems.push(`${name}: claims must be an array such as ["amr"].`);
+    else for (const claim of client.claims) checkOneOf(claim, REGISTRABLE_CLAIMS, `${name}: claims entry`, problems);
+  }
   for (const field of ['id_token_signed_response_alg', 'userinfo_signed_response_alg']) {
     checkOneOf(client[field], platform.signingAlgs, `${name}: ${field} on ${platform.displayName}`, problems);
   }

@@ -26,6 +26,8 @@ export const DEFAULT_CLIENTS: readonly EmulatorClientConfig[] = Object.freeze([
     post_logout_redirect_uris: ['http://localhost:3000/auth/logout/callback'],
     id_token_signed_response_alg: 'ES256',
     userinfo_signed_response_alg: 'ES256',
+    // The sample app may ask for amr (REQUEST_AMR); the module does not by default.
+    claims: ['amr'],
   },
   {
     platform: 'fcp',
@@ -37,5 +39,6 @@ export const DEFAULT_CLIENTS: readonly EmulatorClientConfig[] = Object.freeze([
     userinfo_signed_response_alg: 'ES256',
     id_token_encrypted_response_alg: 'RSA-OAEP-256',
     userinfo_encrypted_response_alg: 'RSA-OAEP-256',
+    claims: ['amr'],
   },
 ]);

@@ -46,6 +46,12 @@ export interface StartFcEmulatorOptions {
    * a key rotation shows at once.
    */
   cacheClientJwks?: boolean;
+  /**
+   * Let PKCE's `code_challenge` and `code_challenge_method` through `/authorize`. Default `false`:
+   * FranceConnect's core refuses them with its error page Y030007, as every parameter outside its list
+   * (`back/apps/core-fcp/src/dto/authorize-params.dto.ts`). For a relying party's own tests of PKCE only.
+   */
+  acceptPkce?: boolean;
   /** Where to write log lines; `false` silences them. Default `console.log`. */
   log?: ((line: string) => void) | false;
 }
@@ -164,6 +170,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
   const host = options.host ?? 'localhost';
   const sameSubject = options.sameSubject ?? false;
   const cacheClientJwks = options.cacheClientJwks ?? false;
+  const acceptPkce = options.acceptPkce ?? false;
   const log = options.log === false ? () => {} : (options.log ?? defaultLog);
   const servers: Server[] = [];
 
@@ -203,7 +210,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
         (person) => subjectFor(person, platform.id, sameSubject),
         () => scripted.get(platform.id)!.shift(),
       );
-      return createPlatformHandler({ platform, provider, issuer, prefix, interactions, log });
+      return createPlatformHandler({ platform, provider, issuer, prefix, interactions, clients: clientsOf(clients, platform.id), acceptPkce, log });
     };
 
     let signingKeys = await generateSigningKeys(platform.signingAlgs);
@@ -259,6 +266,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
     log(`clients: ${clients.map((client) => `${client.client_id} (${client.platform})`).join(', ') || 'none'}`);
     log(`sub: ${sameSubject ? 'same on FC and FC+ (identifiant commun)' : 'different on FC and FC+'}`);
     log(`service providers' JWKS: ${cacheClientJwks ? 'cached, as FranceConnect+ does' : 'fetched again in every request that uses it'}`);
+    if (acceptPkce) log('PKCE: accepted at /authorize (FranceConnect refuses it)');
     log('test identities (login form field identity=<id>):');
     for (const person of TEST_IDENTITIES) {
       log(`  ${person.id.padEnd(18)} ${person.family_name} ${person.given_name}, ${person.birthdate}, amr ${person.amr.join(',')}`);

@@ -15,6 +15,7 @@ export const EMULATOR_ENV_VARS = Object.freeze({
   clients: 'FC_EMULATOR_CLIENTS',
   sameSubject: 'FC_EMULATOR_SAME_SUBJECT',
   cacheClientJwks: 'FC_EMULATOR_CACHE_CLIENT_JWKS',
+  acceptPkce: 'FC_EMULATOR_ACCEPT_PKCE',
 });
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -57,7 +58,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd
     if (raw !== undefined) options[key] = raw;
   }
 
-  for (const key of ['sameSubject', 'cacheClientJwks'] as const) {
+  for (const key of ['sameSubject', 'cacheClientJwks', 'acceptPkce'] as const) {
     const raw = env[EMULATOR_ENV_VARS[key]]?.trim().toLowerCase();
     if (raw === undefined) continue;
     if (TRUE.has(raw)) options[key] = true;

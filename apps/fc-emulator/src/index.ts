@@ -25,5 +25,5 @@ export { EmulatorConfigurationError } from './errors.js';
 export { commonClaims, findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
 export type { ScriptedSignIn } from './interactions.js';
 export { eidasLevel, type EidasLevel, type EncryptionAlg, type PlatformId, type SigningAlg } from './platforms.js';
-export { MIN_STATE_NONCE_LENGTH } from './request-rules.js';
+export { AUTHORIZE_PARAMETERS, MIN_NONCE_LENGTH } from './core-checks.js';
 export { subjectFor } from './subjects.js';

@@ -11,8 +11,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 
+import { requestedClaimNames } from './core-checks.js';
 import { findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
-import { isPlatformAcr, resolveRequestedAcr, type EidasLevel, type PlatformDefinition } from './platforms.js';
+import { eidasLevel, isPlatformAcr, pickAcr, type EidasLevel, type PlatformDefinition } from './platforms.js';
 import { errorPage, loginPage } from './views.js';
 
 /** Largest form body the interaction routes read. */
@@ -51,19 +52,14 @@ function send(res: ServerResponse, status: number, html: string): void {
   res.end(html);
 }
 
-/** Names of the claims asked for with the `claims` request parameter, in either container. */
-function requestedClaimNames(claimsParameter: unknown): string[] {
-  if (typeof claimsParameter !== 'string') return [];
-  try {
-    const parsed = JSON.parse(claimsParameter) as Record<string, unknown>;
-    return ['id_token', 'userinfo'].flatMap((container) => {
-      const members = parsed[container];
-      return members !== null && typeof members === 'object' ? Object.keys(members) : [];
-    });
-  } catch {
-    // oidc-provider has already refused a malformed claims parameter before any interaction.
-    return [];
-  }
+/**
+ * The `amr` of a sign-in: FranceConnect sends the `amr` registered for the identity provider
+ * (`OidcClientController.getOidcCallback` in `back/apps/core-fcp/src/controllers/oidc-client.controller.ts`),
+ * which starts with `fc` (`["fc","pwd"]`, `["fc","pop","mfa","pin"]` in FranceConnect's own fixtures,
+ * `docker/volumes/mongo-fcp-{high,low}`); the test identity's methods stand for its identity provider's.
+ */
+function amrOf(person: TestIdentity): string[] {
+  return ['fc', ...person.amr.filter((method) => method !== 'fc')];
 }
 
 /**
@@ -106,10 +102,27 @@ export function createInteractionRoutes(
     return interaction;
   }
 
+  /** The level asked for: one level the platform serves, as core-checks.ts and request-rules.ts left it. */
   function requestedAcr(interaction: Interaction): EidasLevel {
-    const requested = resolveRequestedAcr(platform, String(interaction.params.acr_values ?? ''));
-    // acr_values is mandatory and already resolved to one level; the fallback only guards the type.
-    return requested ?? platform.acrValues[platform.acrValues.length - 1] ?? 'eidas1';
+    return pickAcr(platform, String(interaction.params.acr_values ?? ''));
+  }
+
+  /**
+   * Single sign-on, FranceConnect's decision since it forces `prompt=login consent`: a person signed in
+   * on this platform is not asked again when the level asked for is one of `allowedSsoAcrs` and the
+   * session's level is at least that (`back/instances/core-fcp-{high,low}/src/config/oidc-acr.ts`,
+   * `OidcAcrService` in `back/libs/oidc-acr/src/oidc-acr.service.ts`). The answer then carries the level
+   * asked for, not the session's (`getFirstAllowedAcr`: FC+ answers `eidas2` after an `eidas3` sign-in),
+   * and the session's `amr`.
+   */
+  function singleSignOn(interaction: Interaction): { person: TestIdentity; acr: EidasLevel; amr: readonly string[] } | undefined {
+    const session = interaction.session;
+    if (session?.accountId === undefined) return undefined;
+    const requested = requestedAcr(interaction);
+    if (!platform.ssoAcrValues.includes(requested)) return undefined;
+    if ((eidasLevel(session.acr) ?? 0) < (eidasLevel(requested) ?? Infinity)) return undefined;
+    const person = TEST_IDENTITIES.find((candidate) => accountIdFor(candidate) === session.accountId);
+    return person === undefined ? undefined : { person, acr: requested, amr: session.amr ?? amrOf(person) };
   }
 
   function renderLogin(res: ServerResponse, interaction: Interaction, status = 200, extra: { identity?: string; acr?: EidasLevel; error?: string } = {}): void {
@@ -147,6 +160,11 @@ export function createInteractionRoutes(
   async function showPage(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const interaction = await details(req, res, uid);
     if (interaction.prompt.name === 'login') {
+      const sso = singleSignOn(interaction);
+      if (sso !== undefined) {
+        await finishLogin(req, res, interaction, sso.person, sso.acr, sso.amr);
+        return;
+      }
       const scripted = takeScripted();
       if (scripted === undefined) {
         renderLogin(res, interaction);
@@ -191,7 +209,14 @@ export function createInteractionRoutes(
     await finishLogin(req, res, interaction, person, acr);
   }
 
-  async function finishLogin(req: IncomingMessage, res: ServerResponse, interaction: Interaction, person: TestIdentity, acr: string): Promise<void> {
+  async function finishLogin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    interaction: Interaction,
+    person: TestIdentity,
+    acr: string,
+    amr: readonly string[] = amrOf(person),
+  ): Promise<void> {
     // The chosen level and the identity provider's methods become the session's acr and amr, which
     // oidc-provider copies into the authorization code and from there into the ID token.
     const accountId = accountIdFor(person);
@@ -199,7 +224,7 @@ export function createInteractionRoutes(
     await provider.interactionFinished(
       req,
       res,
-      { login: { accountId, acr, amr: [...person.amr] }, consent: { grantId } },
+      { login: { accountId, acr, amr: [...amr] }, consent: { grantId } },
       { mergeWithLastSubmission: false },
     );
   }

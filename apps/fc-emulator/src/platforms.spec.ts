@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { eidasLevel, FC, FCP, resolveRequestedAcr } from './platforms.js';
+import { eidasLevel, FC, FCP, isPlatformAcr, pickAcr } from './platforms.js';
 import { subjectFor } from './subjects.js';
 
 describe('eIDAS levels', () => {
@@ -8,12 +8,26 @@ describe('eIDAS levels', () => {
     expect(['eidas1', 'eidas2', 'eidas3', 'eidas0', 'EIDAS3', undefined].map(eidasLevel)).toEqual([1, 2, 3, undefined, undefined, undefined]);
   });
 
-  it('keeps the lowest level the platform knows', () => {
-    expect(resolveRequestedAcr(FCP, 'eidas3 eidas2')).toBe('eidas2');
-    expect(resolveRequestedAcr(FCP, 'eidas1 eidas3')).toBe('eidas3');
-    expect(resolveRequestedAcr(FCP, 'eidas1')).toBeUndefined();
-    expect(resolveRequestedAcr(FC, 'eidas2 eidas1')).toBe('eidas1');
-    expect(resolveRequestedAcr(FC, 'eidas3')).toBeUndefined();
+  // The outcomes of quality/fcp/cypress/integration/usager/connexion-acr-fcp-{high,low}.feature.
+  it.each([
+    [FCP, 'eidas2', 'eidas2', true],
+    [FCP, 'eidas2 niveau_inconnu', 'eidas2', true],
+    [FCP, 'eidas3 eidas2', 'eidas2', true],
+    [FCP, 'eidas3', 'eidas3', true],
+    [FCP, 'niveau_inconnu', 'eidas3', true],
+    [FCP, '', 'eidas3', true],
+    [FCP, 'eidas1', 'eidas1', false],
+    [FCP, 'inconnu eidas1', 'eidas1', false],
+    [FCP, 'eidas1 eidas2 eidas3', 'eidas1', false],
+    [FC, 'eidas1', 'eidas1', true],
+    [FC, 'niveau_inconnu', 'eidas1', true],
+    [FC, 'eidas1 eidas2 eidas3', 'eidas1', true],
+    [FC, 'eidas2', 'eidas2', false],
+    [FC, 'eidas2 eidas3', 'eidas2', false],
+    [FC, 'inconnu eidas3', 'eidas3', false],
+  ] as const)('%s keeps the weakest known level of "%s": %s, served: %s', (platform, acrValues, kept, served) => {
+    expect(pickAcr(platform, acrValues)).toBe(kept);
+    expect(isPlatformAcr(platform, kept)).toBe(served);
   });
 });
 

@@ -22,19 +22,30 @@ export interface PlatformDefinition {
   readonly id: PlatformId;
   /** Name shown on the emulator's pages and in its logs. */
   readonly displayName: string;
-  /** Levels this platform accepts in `acr_values` and returns in `acr`, lowest first. */
+  /**
+   * Levels this platform accepts in `acr_values` and returns in `acr`, lowest first: `acrValues` in
+   * `back/instances/core-fcp-{high,low}/src/config/oidc-provider.ts`.
+   */
   readonly acrValues: readonly EidasLevel[];
+  /** Level used when `acr_values` names no known level: `defaultAcrValue` in `config/oidc-acr.ts`. */
+  readonly defaultAcr: EidasLevel;
   /** Signing algorithms a client may register; the first one is the default. */
   readonly signingAlgs: readonly SigningAlg[];
+  /**
+   * Algorithms a `private_key_jwt` client assertion may be signed with: `clientAuthSigningAlgValues` in
+   * `back/instances/core-fcp-{high,low}/src/config/oidc-provider.ts`.
+   */
+  readonly clientAuthSigningAlgs: readonly SigningAlg[];
   /** Whether ID tokens and userinfo are also encrypted to the client's key (FC+ only). */
   readonly encrypts: boolean;
   /** Session lifetime in seconds: FC+ 10 min, FC 30 min (docs/franceconnect-contract.md §8). */
   readonly sessionTtl: number;
   /**
-   * Whether a session may answer a new request without showing the login page again, at the given
-   * requested level. FC+ has single sign-on for `eidas2` requests only (docs/franceconnect-contract.md §3).
+   * Levels at which a person already signed in is not asked to sign in again (single sign-on), and which
+   * such a sign-in returns: `allowedSsoAcrs` in `back/instances/core-fcp-{high,low}/src/config/oidc-acr.ts`.
    */
-  readonly ssoAllowed: (requested: EidasLevel) => boolean;
+  readonly ssoAcrValues: readonly EidasLevel[];
+
   /** Prefix of this platform's cookie names (see `cookies.names` in the provider configuration). */
   readonly cookiePrefix: string;
   /** Scopes that only this platform knows, each giving the claim of the same name (docs/franceconnect-contract.md §4). */
@@ -46,10 +57,12 @@ export const FC: PlatformDefinition = Object.freeze<PlatformDefinition>({
   id: 'fc',
   displayName: 'FranceConnect',
   acrValues: ['eidas1'],
+  defaultAcr: 'eidas1',
   signingAlgs: ['ES256', 'RS256'],
+  clientAuthSigningAlgs: ['ES256', 'RS256'],
   encrypts: false,
   sessionTtl: 30 * 60,
-  ssoAllowed: () => true,
+  ssoAcrValues: ['eidas1'],
   cookiePrefix: 'fc',
   extraScopes: ['idp_birthdate', 'given_name_array'],
 });
@@ -59,10 +72,12 @@ export const FCP: PlatformDefinition = Object.freeze<PlatformDefinition>({
   id: 'fcp',
   displayName: 'FranceConnect+',
   acrValues: ['eidas2', 'eidas3'],
+  defaultAcr: 'eidas3',
   signingAlgs: ['ES256'],
+  clientAuthSigningAlgs: ['ES256'],
   encrypts: true,
   sessionTtl: 10 * 60,
-  ssoAllowed: (requested: EidasLevel) => requested === 'eidas2',
+  ssoAcrValues: ['eidas2'],
   cookiePrefix: 'fcp',
   extraScopes: [
     'rnipp_given_name',
@@ -99,15 +114,17 @@ export function isPlatformAcr(platform: PlatformDefinition, value: unknown): val
   return typeof value === 'string' && (platform.acrValues as readonly string[]).includes(value);
 }
 
+/** Every level FranceConnect's core knows, weakest first: `knownAcrValues` in `config/oidc-acr.ts`. */
+const KNOWN_ACR_VALUES: readonly EidasLevel[] = ['eidas1', 'eidas2', 'eidas3'];
+
 /**
- * Resolves an `acr_values` request parameter the way FranceConnect's core does: keep the values this
- * platform knows and answer with the lowest of them. Returns `undefined` when none is known, which the
- * caller turns into `error=invalid_acr`.
+ * The level FranceConnect's core keeps from an `acr_values` parameter before anything else
+ * (`overrideAuthorizeAcrValues` in `back/libs/core/src/services/core-oidc-provider-middleware.service.ts`,
+ * with `pickAcr` in `back/libs/core/src/transforms/acr.transform.ts`): the weakest level it knows among
+ * the values, whatever the platform, or the platform's default when none is known. A level the platform
+ * does not serve (`eidas1` on FC+) is refused later with `invalid_acr` ({@link isPlatformAcr}).
  */
-export function resolveRequestedAcr(platform: PlatformDefinition, acrValues: string): EidasLevel | undefined {
-  const known = acrValues
-    .split(' ')
-    .filter((value): value is EidasLevel => isPlatformAcr(platform, value))
-    .toSorted((a, b) => (eidasLevel(a) ?? 0) - (eidasLevel(b) ?? 0));
-  return known[0];
+export function pickAcr(platform: PlatformDefinition, acrValues: string): EidasLevel {
+  const values = acrValues.split(/[ ]+/);
+  return KNOWN_ACR_VALUES.find((level) => values.includes(level)) ?? platform.defaultAcr;
 }

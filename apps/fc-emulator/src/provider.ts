@@ -11,7 +11,7 @@ import { identityClaims, TEST_IDENTITIES, type TestIdentity } from './identities
 import { generateCookieKeys, generateSigningKeys, type PrivateJwks } from './keys.js';
 import { createMemoryAdapter } from './memory-adapter.js';
 import { CONTENT_ENCRYPTION, type PlatformDefinition } from './platforms.js';
-import { interactionPolicyFor, requestRules } from './request-rules.js';
+import { requestRules } from './request-rules.js';
 import { subjectFor } from './subjects.js';
 import { errorPage, logoutPage, logoutSuccessPage } from './views.js';
 
@@ -47,6 +47,23 @@ const ROUTES = {
   jwks: '/jwks',
   revocation: '/token/revocation',
 };
+
+/**
+ * FranceConnect's code for an oidc-provider error it renders as a page rather than send back to the
+ * service (an unknown client, an unregistered redirect_uri): the wrappers of
+ * `back/libs/oidc-provider/src/exceptions/runtime/*.exception.ts` (scope 4), and `Y040001`
+ * (`OidcProviderNoWrapperException`) for the others.
+ */
+function runtimeErrorCode(error: string): string {
+  switch (error) {
+    case 'invalid_client':
+      return 'Y04EA6EF';
+    case 'invalid_redirect_uri':
+      return 'Y04C013C';
+    default:
+      return 'Y040001';
+  }
+}
 
 /** Path prefix of the issuer (`/api/v2`), under which the provider and the interactions are mounted. */
 export function issuerPath(issuer: string): string {
@@ -106,8 +123,9 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       claim_types_supported: ['normal'],
     },
     enabledJWA: {
-      // Client assertions (private_key_jwt): the algorithms of a service provider's signing keys.
-      clientAuthSigningAlgValues: ['ES256', 'RS256'],
+      // Client assertions (private_key_jwt): `clientAuthSigningAlgValues` of
+      // `back/instances/core-fcp-{high,low}/src/config/oidc-provider.ts`.
+      clientAuthSigningAlgValues: [...platform.clientAuthSigningAlgs],
       idTokenSigningAlgValues: signingAlgs,
       userinfoSigningAlgValues: signingAlgs,
       idTokenEncryptionAlgValues: encryptionAlgs,
@@ -148,14 +166,15 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       };
     },
     interactions: {
-      policy: interactionPolicyFor(platform),
       url: (_ctx, interaction) => `${prefix}/interaction/${interaction.uid}`,
     },
     issueRefreshToken: () => false,
     jwks: options.carried?.jwks ?? (await generateSigningKeys(platform.signingAlgs)),
-    // PKCE (S256) is accepted, not required.
+    // As FranceConnect's core configures it (`getConfig` in
+    // `back/libs/oidc-provider/src/services/oidc-provider-config.service.ts`). Its front refuses
+    // `code_challenge` at /authorize all the same (core-checks.ts), unless the emulator's acceptPkce is on.
     pkce: { required: () => false },
-    renderError: (ctx, out) => renderHtml(ctx, errorPage({ platform, error: out.error, description: out.error_description })),
+    renderError: (ctx, out) => renderHtml(ctx, errorPage({ platform, code: runtimeErrorCode(out.error), error: out.error, description: out.error_description })),
     responseTypes: ['code'],
     routes: ROUTES,
     scopes: ['openid'],

@@ -138,6 +138,8 @@ ${levels}
 /** What an error page shows: the OAuth error and its description, never a stack trace. */
 export interface ErrorPageModel {
   platform: PlatformDefinition;
+  /** FranceConnect's error code (`Y` followed by six characters), when FranceConnect shows one. */
+  code?: string;
   error: string;
   description?: string;
 }
@@ -150,6 +152,7 @@ export function errorPage(model: ErrorPageModel): string {
     `<h1>Une erreur est survenue</h1>
 <p>La demande ne peut pas être renvoyée au service. Revenez au service et recommencez la connexion.</p>
 <dl>
+${model.code ? `<dt>Code d’erreur</dt><dd><code id="error-code">${escapeHtml(model.code)}</code></dd>` : ''}
 <dt>Code</dt><dd><code id="error">${escapeHtml(model.error)}</code></dd>
 ${model.description ? `<dt>Détail</dt><dd id="error_description">${escapeHtml(model.description)}</dd>` : ''}
 </dl>`,

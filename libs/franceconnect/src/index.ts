@@ -70,6 +70,8 @@ export {
   SessionStoreUnavailableError,
   StateMismatchError,
   TokenRequestError,
+  ClientAuthenticationError,
+  ClientMetadataError,
   TransactionExpiredError,
   UserInfoError,
 } from './errors/franceconnect.errors.js';

@@ -48,6 +48,14 @@ const MESSAGES: Readonly<Record<string, { title: string; text: string }>> = {
   },
   FC_CROSS_SITE_REQUEST: { title: 'Demande refusée', text: "Cette demande ne provient pas de ce site." },
   FC_NOT_AUTHENTICATED: { title: 'Connexion requise', text: 'Identifiez-vous pour accéder à cette page.' },
+  FC_CLIENT_AUTHENTICATION_FAILED: {
+    title: 'Service mal configuré',
+    text: "Ce site n'a pas pu s'authentifier auprès de la plateforme d'identification. Le problème vient de ce site : réessayez plus tard.",
+  },
+  FC_CLIENT_METADATA_INVALID: {
+    title: 'Service mal configuré',
+    text: "La plateforme d'identification n'a pas pu lire les clés de ce site. Le problème vient de ce site : réessayez plus tard.",
+  },
 };
 
 const DEFAULT_MESSAGE = {

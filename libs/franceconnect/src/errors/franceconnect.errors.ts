@@ -161,6 +161,29 @@ export class TokenRequestError extends FranceConnectError {
   override readonly oauthError = 'invalid_grant';
 }
 
+/**
+ * The platform refused the service's credentials at the token endpoint (`invalid_client`): the client id,
+ * the client secret, or with `private_key_jwt` the signing key, do not match the registration. A
+ * configuration problem of the service, not of the person.
+ */
+export class ClientAuthenticationError extends FranceConnectError {
+  override readonly code = 'FC_CLIENT_AUTHENTICATION_FAILED';
+  override readonly status = 500;
+  override readonly oauthError = 'server_error';
+}
+
+/**
+ * The platform refused the service's registration at the token endpoint (`invalid_client_metadata`):
+ * on FranceConnect+, most often because it could not read the service's public keys at the JWKS URL
+ * registered (not served there, not reachable from the internet, or without a key of the registered
+ * algorithm). A configuration problem of the service, not of the person.
+ */
+export class ClientMetadataError extends FranceConnectError {
+  override readonly code = 'FC_CLIENT_METADATA_INVALID';
+  override readonly status = 500;
+  override readonly oauthError = 'server_error';
+}
+
 /** A protected route was reached without a signed-in identity. */
 export class NotAuthenticatedError extends FranceConnectError {
   override readonly code = 'FC_NOT_AUTHENTICATED';

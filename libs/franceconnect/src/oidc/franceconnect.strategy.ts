@@ -9,7 +9,7 @@ import type { ResolvedPlatform } from '../options/resolve-options.js';
 
 const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: { essential: true } } });
 
-/** Session slot where openid-client's strategy expects the transaction of a platform during a callback. */
+/** Session slot where the strategy keeps a transaction when used on its own with `passport.authenticate()`. */
 export function strategySessionKey(platform: PlatformId): string {
   return `franceconnect:${platform}`;
 }
@@ -18,11 +18,21 @@ export function strategySessionKey(platform: PlatformId): string {
 export interface AuthorizationDraft {
   readonly state: string;
   readonly nonce: string;
-  /** The PKCE verifier whose S256 challenge was sent. */
-  readonly codeVerifier: string;
+  /** The PKCE verifier whose S256 challenge was sent, when the platform's `pkce` option is on. */
+  readonly codeVerifier?: string;
   readonly acr: EidasLevel;
   readonly returnTo: string;
 }
+
+/** What a callback checks the platform's answer against: the values its authorization request sent. */
+export interface AuthorizationChecks {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier?: string;
+}
+
+/** `prompt` values FranceConnect accepts (any other ends on its error page Y030007). */
+export type FranceConnectPrompt = 'login' | 'consent';
 
 /** Options of one authentication attempt, on top of openid-client's. */
 export interface FranceConnectAuthenticateOptions extends AuthenticateOptions {
@@ -31,30 +41,51 @@ export interface FranceConnectAuthenticateOptions extends AuthenticateOptions {
   /** Same-site path to return to after sign-in; validated by the caller. */
   returnTo?: string;
   /**
+   * `prompt` sent to the platform. Default none. FranceConnect forces `login consent` itself; a service
+   * whose registration allows it may send `login` alone to skip FranceConnect's consent page.
+   */
+  franceConnectPrompt?: readonly FranceConnectPrompt[];
+  /** `idp_hint`: the identity provider to send the person to directly, as FranceConnect names it. Default none. */
+  idpHint?: string;
+  /** `ui_locales`, accepted and not used by FranceConnect. Default none. */
+  uiLocales?: string;
+  /**
    * Receives what was asked for, so the caller can store the transaction. Without it, the strategy keeps
    * the transaction in the session, where its callback reads it (use with `passport.authenticate()`).
    */
   onAuthorizationRequest?: (draft: AuthorizationDraft) => void;
+  /**
+   * On a callback, the values the authorization request sent, from wherever the caller kept them. Without
+   * it, the strategy takes them from the session slot `onAuthorizationRequest`'s absence filled.
+   */
+  checks?: AuthorizationChecks;
 }
 
 /**
- * Passport strategy for one platform, over openid-client's: it starts a sign-in as FranceConnect requires,
- * and leaves the callback (code exchange, token checks) to openid-client's strategy.
+ * Passport strategy for one platform, over openid-client's.
  *
- * openid-client's strategy only sends `state` when the provider does not advertise PKCE and `nonce` only in
- * implicit or hybrid flows; FranceConnect requires both on every request (at least 32 characters; 32
- * random bytes give 43) and rejects a request without `acr_values`. So this strategy builds the
- * authorization request itself, in one step: `state`, `nonce`, PKCE S256, `acr_values`, the `amr` claims
- * request, `redirect_uri` and `scope`. What it asked for (with the level and the return path) goes to
- * `onAuthorizationRequest` when given (the library's sign-in service keeps it as the sign-in's transaction,
- * and its callback checks the level it gets against the level it asked for), else to the session, as
- * openid-client's strategy does.
+ * FranceConnect's core takes a closed list of authorization parameters and ends on its error page for
+ * anything else (`back/apps/core-fcp/src/dto/authorize-params.dto.ts` in `france-connect/sources`), PKCE's
+ * `code_challenge` included, and it requires `state`, a `nonce` of at least 22 characters and
+ * `acr_values`. openid-client's strategy always adds PKCE, sends `state` only when the provider does not
+ * advertise PKCE and `nonce` only in implicit or hybrid flows, and its callback requires a PKCE verifier.
+ * So this strategy builds the authorization request itself, in one step (`state`, `nonce`, `acr_values`,
+ * `redirect_uri`, `scope`, and only when configured the `amr` claims request, `prompt`, `idp_hint`,
+ * `ui_locales` and PKCE), and runs the callback's code grant with openid-client's functions.
+ *
+ * Without PKCE, the code is still bound to this browser and this service: the service is a confidential
+ * client (its secret or signed assertion at the token endpoint), `state` is single-use and bound to the
+ * browser that started the sign-in (the sign-in service's transaction and browser cookie), and `nonce`
+ * binds the ID token to the same transaction.
+ *
+ * What it asked for (with the level and the return path) goes to `onAuthorizationRequest` when given
+ * (the library's sign-in service keeps it as the sign-in's transaction), else to the session.
  */
 export class FranceConnectStrategy extends Strategy {
   constructor(
     private readonly config: client.Configuration,
     private readonly platform: ResolvedPlatform,
-    verify: VerifyFunctionWithRequest,
+    private readonly verify: VerifyFunctionWithRequest,
   ) {
     super(
       {
@@ -76,9 +107,9 @@ export class FranceConnectStrategy extends Strategy {
    * whose prototype is this strategy, with the completion actions (`redirect`, `success`, `fail`, `error`).
    */
   override authenticate<TOptions extends AuthenticateOptions>(req: Request, options: TOptions): void {
-    const attempt = this as unknown as StrategyCreated<FranceConnectStrategy, FranceConnectStrategy & StrategyCreatedStatic>;
+    const attempt = this as unknown as StrategyCreated<FranceConnectStrategy, FranceConnectStrategy & StrategyCreatedStatic> & FranceConnectStrategy;
     if (isPlatformAnswer(req)) {
-      Strategy.prototype.authenticate.call(attempt, req, options);
+      void attempt.codeGrant(attempt, req, options as FranceConnectAuthenticateOptions);
       return;
     }
     try {
@@ -95,34 +126,94 @@ export class FranceConnectStrategy extends Strategy {
 
   private authorizationUrl(req: Request, options: FranceConnectAuthenticateOptions): string {
     const { acr = this.platform.acrValues, returnTo = '/', onAuthorizationRequest } = options;
-    const codeVerifier = client.randomPKCECodeVerifier();
+    const codeVerifier = this.platform.pkce ? client.randomPKCECodeVerifier() : undefined;
     const draft: AuthorizationDraft = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, acr, returnTo };
-    const url = client.buildAuthorizationUrl(this.config, {
+    const parameters: Record<string, string> = {
       redirect_uri: this.platform.redirectUri,
       scope: this.platform.scope,
       state: draft.state,
       nonce: draft.nonce,
       acr_values: acr,
-      // The only use FranceConnect makes of the claims parameter: without it, the ID token carries no amr.
-      claims: AMR_CLAIMS_REQUEST,
-      code_challenge: pkceChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-    });
+    };
+    // Asking for amr is refused (error page Y100009) unless the registration lists the amr claim.
+    if (this.platform.requestAmr) parameters.claims = AMR_CLAIMS_REQUEST;
+    if (options.franceConnectPrompt !== undefined && options.franceConnectPrompt.length > 0) parameters.prompt = options.franceConnectPrompt.join(' ');
+    if (options.idpHint !== undefined) parameters.idp_hint = options.idpHint;
+    if (options.uiLocales !== undefined) parameters.ui_locales = options.uiLocales;
+    if (codeVerifier !== undefined) {
+      parameters.code_challenge = pkceChallenge(codeVerifier);
+      parameters.code_challenge_method = 'S256';
+    }
+    const url = client.buildAuthorizationUrl(this.config, parameters);
     if (onAuthorizationRequest) {
       onAuthorizationRequest(draft);
     } else {
-      // Used on its own with passport.authenticate(): the transaction goes where openid-client's strategy
-      // reads it back at the callback.
+      // Used on its own with passport.authenticate(): the transaction goes to the session, where the
+      // callback reads it back.
       if (!req.session) throw new Error('FranceConnect sign-in needs a session (express-session) before passport.authenticate()');
-      (req.session as unknown as Record<string, unknown>)[strategySessionKey(this.platform.id)] = {
-        code_verifier: codeVerifier,
-        nonce: draft.nonce,
-        state: draft.state,
-      };
+      const checks: AuthorizationChecks = { state: draft.state, nonce: draft.nonce, ...(codeVerifier === undefined ? {} : { codeVerifier }) };
+      (req.session as unknown as Record<string, unknown>)[strategySessionKey(this.platform.id)] = checks;
     }
     return url.href;
   }
+
+  /**
+   * The callback: the code exchanged at the token endpoint (openid-client checks `state`, `iss`, then the
+   * ID token's signature, `iss`, `aud`, `exp` and `nonce`), then the verify function with the tokens.
+   */
+  private async codeGrant(attempt: PassportAttempt, req: Request, options: FranceConnectAuthenticateOptions): Promise<void> {
+    const checks = options.checks ?? this.takeSessionChecks(req);
+    if (checks === undefined) {
+      attempt.fail({ message: 'Unable to verify authorization request state' });
+      return;
+    }
+    try {
+      const tokens = await client.authorizationCodeGrant(this.config, this.callbackUrl(req), {
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+        ...(checks.codeVerifier === undefined ? {} : { pkceCodeVerifier: checks.codeVerifier }),
+      });
+      this.verify(req, tokens, (error, user, info) => {
+        if (error) attempt.error(error as Error);
+        else if (!user) attempt.fail(info);
+        else attempt.success(user);
+      });
+    } catch (error) {
+      // As openid-client's strategy: a person who cancelled is a failure, not an error.
+      if (error instanceof client.AuthorizationResponseError && error.error === 'access_denied') {
+        attempt.fail({ message: error.error_description || error.error, ...Object.fromEntries(error.cause.entries()) });
+        return;
+      }
+      attempt.error(error as Error);
+    }
+  }
+
+  /** The transaction a `passport.authenticate()` start left in the session, taken once. */
+  private takeSessionChecks(req: Request): AuthorizationChecks | undefined {
+    const session = req.session as unknown as Record<string, unknown> | undefined;
+    const key = strategySessionKey(this.platform.id);
+    const stored = session?.[key] as Partial<AuthorizationChecks> | undefined;
+    if (session) delete session[key];
+    if (typeof stored?.state !== 'string' || typeof stored.nonce !== 'string') return undefined;
+    return { state: stored.state, nonce: stored.nonce, ...(typeof stored.codeVerifier === 'string' ? { codeVerifier: stored.codeVerifier } : {}) };
+  }
+
+  /**
+   * The registered callback URL with the answer's query: the token request's `redirect_uri` is the
+   * registered one, whatever host or proxy the request came through (as openid-client's strategy does
+   * with `callbackURL`).
+   */
+  private callbackUrl(req: Request): URL {
+    const url = new URL(this.platform.redirectUri);
+    for (const [name, value] of new URL(req.originalUrl ?? req.url ?? '/', 'http://callback.invalid').searchParams) {
+      url.searchParams.append(name, value);
+    }
+    return url;
+  }
 }
+
+/** Passport's completion actions on a per-request strategy object. */
+type PassportAttempt = Pick<StrategyCreated<FranceConnectStrategy>, 'success' | 'fail' | 'error'>;
 
 /**
  * Whether a request carries a platform's answer (a callback: `code`, `error` or `response`, or any method

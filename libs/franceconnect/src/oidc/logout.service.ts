@@ -90,13 +90,23 @@ export class LogoutService {
     }
   }
 
-  /** Best effort: a platform that fails to revoke must not keep the person signed in here. */
+  /**
+   * Best effort: a platform that fails to revoke must not keep the person signed in here. FranceConnect's
+   * revocation endpoint takes exactly `token`, `client_id` and `client_secret` and refuses anything else
+   * (`RevocationTokenParamsDTO` in `back/libs/oidc-provider/src/dto/revocation-token-params.dto.ts` of
+   * `france-connect/sources`), so no `token_type_hint` is sent, and a service registered with
+   * `private_key_jwt` cannot revoke: its access tokens expire after their 60 seconds.
+   */
   private async revoke(platform: PlatformId, accessToken: string | undefined): Promise<void> {
     if (!accessToken) return;
+    if (this.options.platforms[platform]?.tokenEndpointAuthMethod === 'private_key_jwt') {
+      this.logger.log(`access token not revoked platform=${platform}: FranceConnect takes no revocation with private_key_jwt; it expires within 60 s`);
+      return;
+    }
     try {
       const config = await this.registry.get(platform).configuration();
       if (!config.serverMetadata().revocation_endpoint) return;
-      await client.tokenRevocation(config, accessToken, { token_type_hint: 'access_token' });
+      await client.tokenRevocation(config, accessToken);
     } catch {
       this.logger.warn(`access token revocation failed platform=${platform}`);
     }

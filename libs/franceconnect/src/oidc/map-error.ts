@@ -1,6 +1,8 @@
 import * as client from 'openid-client';
 import {
   CallbackError,
+  ClientAuthenticationError,
+  ClientMetadataError,
   FranceConnectError,
   IdTokenError,
   InternalSignInError,
@@ -31,6 +33,18 @@ export function toFranceConnectError(error: unknown, platform: PlatformId): Fran
   if (error instanceof client.ResponseBodyError) {
     if (error.error === 'server_error' || error.error === 'temporarily_unavailable' || error.status >= 500) {
       return new ProviderUnavailableError(`The platform's token endpoint failed (${error.status})`, { platform, cause: error });
+    }
+    if (error.error === 'invalid_client') {
+      return new ClientAuthenticationError(
+        "The platform refused the service's credentials (invalid_client): check the client id and the client secret (or, with private_key_jwt, the signing key published at the registered JWKS URL) against the registration",
+        { platform, cause: error },
+      );
+    }
+    if (error.error === 'invalid_client_metadata') {
+      return new ClientMetadataError(
+        "The platform refused the service's registration (invalid_client_metadata): it could not read the service's public keys at the JWKS URL registered with it; check that this URL serves the JWKS (jwksPath, behind any global prefix) and is reachable by the platform",
+        { platform, cause: error },
+      );
     }
     return new TokenRequestError(`The platform refused the authorization code (${error.error})`, { platform, cause: error });
   }

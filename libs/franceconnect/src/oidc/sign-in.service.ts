@@ -26,9 +26,9 @@ import {
 import {
   FranceConnectStrategy,
   isPlatformAnswer,
-  strategySessionKey,
   type AuthorizationDraft,
   type FranceConnectAuthenticateOptions,
+  type FranceConnectPrompt,
 } from './franceconnect.strategy.js';
 import { toFranceConnectError } from './map-error.js';
 import { PlatformRegistry } from './platform-registry.js';
@@ -45,13 +45,15 @@ export interface StartSignInOptions {
   acr?: EidasLevel;
   /** Same-site path to come back to; anything else is replaced by `defaultReturnTo`. */
   returnTo?: string;
-}
-
-/** openid-client's transaction record, in the session slot its strategy reads. */
-interface StrategyStateData {
-  code_verifier: string;
-  nonce?: string;
-  state?: string;
+  /**
+   * `prompt` to send. Default none: FranceConnect forces `login consent` itself. A service whose
+   * registration allows it sends `['login']` to skip FranceConnect's consent page.
+   */
+  prompt?: readonly FranceConnectPrompt[];
+  /** `idp_hint`: send the person straight to this identity provider (its FranceConnect identifier). Default none. */
+  idpHint?: string;
+  /** `ui_locales`: accepted and not used by FranceConnect. Default none. */
+  uiLocales?: string;
 }
 
 /**
@@ -102,6 +104,9 @@ export class SignInService {
     const outcome = await this.run(platformId, req, {
       acr: options.acr,
       returnTo,
+      franceConnectPrompt: options.prompt,
+      idpHint: options.idpHint,
+      uiLocales: options.uiLocales,
       onAuthorizationRequest: (value) => (draft = value),
     });
     if (!draft) {
@@ -111,7 +116,7 @@ export class SignInService {
       platform: platformId,
       state: draft.state,
       nonce: draft.nonce,
-      codeVerifier: draft.codeVerifier,
+      ...(draft.codeVerifier === undefined ? {} : { codeVerifier: draft.codeVerifier }),
       acr: draft.acr,
       returnTo: draft.returnTo,
       binding: browserBinding(browserKeyForSignIn(req, this.browserCookie(platformId))),
@@ -152,18 +157,9 @@ export class SignInService {
     }
     this.checkIssuer(platformId, req);
 
-    const session = req.session as unknown as Record<string, StrategyStateData | undefined>;
-    session[strategySessionKey(platformId)] = {
-      code_verifier: transaction.codeVerifier,
-      nonce: transaction.nonce,
-      state: transaction.state,
-    };
     this.inFlight.set(req, transaction);
-    try {
-      return await this.run(platformId, req, {}, transaction);
-    } finally {
-      delete session[strategySessionKey(platformId)];
-    }
+    const checks = { state: transaction.state, nonce: transaction.nonce, codeVerifier: transaction.codeVerifier };
+    return this.run(platformId, req, { checks }, transaction);
   }
 
   /**

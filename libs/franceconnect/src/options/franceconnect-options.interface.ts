@@ -48,6 +48,18 @@ export interface PlatformOptions {
   acrValues?: EidasLevel;
   /** Algorithm the ID token and userinfo are signed with, as registered. Default `ES256`. */
   signingAlg?: SigningAlg;
+  /**
+   * Ask for the `amr` claim (how the person authenticated) in the ID token. Default `false`: FranceConnect
+   * refuses the sign-in (error page Y100009) unless the service's registration lists the `amr` claim, so
+   * turn it on only once the registration does.
+   */
+  requestAmr?: boolean;
+  /**
+   * Send PKCE (S256) with every sign-in. Default `false`: FranceConnect's core refuses `code_challenge`
+   * (error page Y030007). For another platform that accepts it only; the sign-in is bound to the
+   * browser by `state`, `nonce` and the browser cookie either way.
+   */
+  pkce?: boolean;
 }
 
 /** Registration with FranceConnect+, which also encrypts its answers to the service's public key. */

@@ -13,10 +13,15 @@ export const FRANCECONNECT_PLUS_ISSUERS = Object.freeze({
 
 /** Known issuers of FranceConnect (v2, eIDAS low). */
 export const FRANCECONNECT_ISSUERS = Object.freeze({
-  /** FranceConnect integration platform. */
-  integration: 'https://fcp-low.integ01.dev-franceconnect.fr/api/v2',
-  /** FranceConnect sandbox platform (newer integration host). */
+  /**
+   * FranceConnect integration platform: the sandbox where services registered on the partners' portal
+   * since May 2025 sign in.
+   */
+  integration: 'https://fcp-low.sbx.dev-franceconnect.fr/api/v2',
+  /** The same sandbox, by its own name. */
   sandbox: 'https://fcp-low.sbx.dev-franceconnect.fr/api/v2',
+  /** The former integration platform, for services registered there before May 2025. */
+  legacyIntegration: 'https://fcp-low.integ01.dev-franceconnect.fr/api/v2',
   /** FranceConnect production platform. */
   production: 'https://oidc.franceconnect.gouv.fr/api/v2',
   /** The local emulator shipped with this project (`npm run emulator`). */

@@ -55,6 +55,10 @@ export interface ResolvedPlatform {
   readonly scope: string;
   readonly acrValues: EidasLevel;
   readonly signingAlg: SigningAlg;
+  /** Whether the `amr` claim is asked for (`claims` parameter). */
+  readonly requestAmr: boolean;
+  /** Whether PKCE is sent. */
+  readonly pkce: boolean;
   /** Set on FranceConnect+ only: answers must be encrypted with this key-management algorithm. */
   readonly encryptionAlg?: EncryptionAlg;
 }
@@ -245,8 +249,16 @@ function resolvePlatform(
     scope: Array.isArray(scopes) ? scopes.join(' ') : 'openid',
     acrValues,
     signingAlg,
+    requestAmr: booleanOption(`${at}.requestAmr`, raw.requestAmr, problems),
+    pkce: booleanOption(`${at}.pkce`, raw.pkce, problems),
     encryptionAlg,
   };
+}
+
+function booleanOption(at: string, value: unknown, problems: string[]): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') problems.push(`${at} must be true or false (default false).`);
+  return value === true;
 }
 
 function resolveKeys(

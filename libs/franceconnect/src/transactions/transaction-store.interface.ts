@@ -6,8 +6,8 @@ export interface SignInTransaction {
   readonly platform: PlatformId;
   readonly state: string;
   readonly nonce: string;
-  /** PKCE verifier. */
-  readonly codeVerifier: string;
+  /** PKCE verifier, when the platform's `pkce` option is on. */
+  readonly codeVerifier?: string;
   /** The level asked for, which the returned `acr` must reach. */
   readonly acr: EidasLevel;
   /** Same-site path to go back to once signed in. */
