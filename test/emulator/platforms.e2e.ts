@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   EmulatorConfigurationError,
+  entityIdOf,
+  findIdentity,
   startFcEmulator,
   subjectFor,
   TEST_IDENTITIES,
@@ -32,6 +34,8 @@ describe('emulator platforms: keys, subjects, sessions, logs', () => {
   const logLines: string[] = [];
 
   const clients = () => [fcClient(FC_CLIENT), fcpClient(FCP_CLIENT, 'RSA-OAEP-256', jwks.url)];
+  /** The sub the test clients (one service, one entity id: their redirect URIs' host) get for a test identity. */
+  const subOf = (id: string, platform: 'fc' | 'fcp'): string => subjectFor(findIdentity(id)!, entityIdOf(fcClient(FC_CLIENT)), platform, false);
 
   beforeAll(async () => {
     key = await generateEncryptionKey('RSA-OAEP-256');
@@ -82,8 +86,8 @@ describe('emulator platforms: keys, subjects, sessions, logs', () => {
     const fc = await signIn('fc', 'angela-dubois');
     const fcp = await signIn('fcp', 'angela-dubois');
     expect(fc.claims?.sub).not.toBe(fcp.claims?.sub);
-    expect(fc.claims?.sub).toBe(subjectFor({ id: 'angela-dubois' }, 'fc', false));
-    expect(fcp.claims?.sub).toBe(subjectFor({ id: 'angela-dubois' }, 'fcp', false));
+    expect(fc.claims?.sub).toBe(subOf('angela-dubois', 'fc'));
+    expect(fcp.claims?.sub).toBe(subOf('angela-dubois', 'fcp'));
   });
 
   it('gives the same sub on FC and FC+ with sameSubject', async () => {
@@ -102,7 +106,7 @@ describe('emulator platforms: keys, subjects, sessions, logs', () => {
     const namesakes = TEST_IDENTITIES.filter((person) => person.family_name === 'MARTIN' && person.given_name === 'Jean Pierre');
     expect(namesakes).toHaveLength(2);
     expect(namesakes[0]?.birthdate).not.toBe(namesakes[1]?.birthdate);
-    const subs = namesakes.map((person) => subjectFor(person, 'fcp', false));
+    const subs = namesakes.map((person) => subjectFor(person, 'service.example.fr', 'fcp', false));
     expect(subs[0]).not.toBe(subs[1]);
   });
 
@@ -117,7 +121,7 @@ describe('emulator platforms: keys, subjects, sessions, logs', () => {
     const sso = await browser.follow(request.url, { stopAt: callbackFor(FC_CLIENT) });
     expect(sso.stoppedAt?.searchParams.has('code')).toBe(true);
     const claims = (await exchange(config, sso.stoppedAt as URL, request)).claims();
-    expect(claims?.sub).toBe(subjectFor({ id: 'eric-mercier' }, 'fc', false));
+    expect(claims?.sub).toBe(subOf('eric-mercier', 'fc'));
   });
 
   it("sees a relying party's key rotation at once, using the first matching key", async () => {

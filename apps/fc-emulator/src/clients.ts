@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 
 import type { ClientMetadata } from 'oidc-provider';
 
+import { platformScopes } from './claims.js';
 import { EmulatorConfigurationError } from './errors.js';
 import {
   CONTENT_ENCRYPTION,
@@ -56,6 +57,18 @@ export interface EmulatorClientConfig {
    * Only `amr` exists. Default none: asking for `amr` then ends on the error page Y100009.
    */
   claims?: Array<'amr'>;
+  /**
+   * Scopes the service is registered for (FranceConnect's registration field `scopes`): asking for
+   * another scope the platform knows gives `error=invalid_scope`; unknown scopes are ignored. Default:
+   * every scope the platform knows.
+   */
+  scopes?: string[];
+  /**
+   * The service's entity id, which `sub` is computed from (FranceConnect's registration field `entityId`):
+   * registrations with the same entity id get the same `sub` for a person. Default: the host of the first
+   * redirect URI.
+   */
+  entity_id?: string;
 }
 
 const KNOWN_FIELDS = new Set([
@@ -72,6 +85,8 @@ const KNOWN_FIELDS = new Set([
   'id_token_encrypted_response_alg',
   'userinfo_encrypted_response_alg',
   'claims',
+  'scopes',
+  'entity_id',
 ]);
 
 const ENCRYPTION_ALGS: readonly EncryptionAlg[] = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'];
@@ -153,6 +168,14 @@ function clientProblems(raw: unknown, index: number): string[] {
   const platform = PLATFORMS[client.platform];
   if (authMethod === 'private_key_jwt') {
     checkOneOf(client.token_endpoint_auth_signing_alg, platform.clientAuthSigningAlgs, `${name}: token_endpoint_auth_signing_alg on ${platform.displayName}`, problems);
+  }
+  if (client.scopes !== undefined) {
+    const known = platformScopes(platform);
+    if (!Array.isArray(client.scopes)) problems.push(`${name}: scopes must be an array of scope names such as ["openid", "identite_pivot"].`);
+    else for (const scope of client.scopes) checkOneOf(scope, known, `${name}: scopes entry on ${platform.displayName}`, problems);
+  }
+  if (client.entity_id !== undefined && (typeof client.entity_id !== 'string' || client.entity_id === '')) {
+    problems.push(`${name}: entity_id must be a non-empty string.`);
   }
   if (client.claims !== undefined) {
     if (!Array.isArray(client.claims)) problems.push(`${name}: claims must be an array such as ["amr"].`);
@@ -238,6 +261,11 @@ export function toClientMetadata(client: EmulatorClientConfig, platform: Platfor
     post_logout_redirect_uris: [...(client.post_logout_redirect_uris ?? [])],
     grant_types: ['authorization_code'],
     response_types: ['code'],
+    // oidc-provider refuses a known scope outside these with invalid_scope and ignores unknown ones, as
+    // FranceConnect does with the registration's scopes (it runs on oidc-provider too).
+    scope: (client.scopes ?? platformScopes(platform)).join(' '),
+    // `sub` is computed per entity id (subjects.ts), through oidc-provider's pairwiseIdentifier.
+    subject_type: 'pairwise',
     // oidc-provider accepts only the registered method: a private_key_jwt client cannot fall back to its secret.
     token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_post',
     // FC+ ID tokens always carry auth_time (docs/franceconnect-contract.md §5), not only after max_age or prompt=login.

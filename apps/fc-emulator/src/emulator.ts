@@ -14,7 +14,6 @@ import { createMemoryAdapter } from './memory-adapter.js';
 import { FC, FCP, isPlatformAcr, type PlatformDefinition, type PlatformId } from './platforms.js';
 import { createPlatformProvider, issuerPath } from './provider.js';
 import { createPlatformHandler } from './server.js';
-import { subjectFor } from './subjects.js';
 
 /** Path of the issuer under the origin, as on FranceConnect (docs/franceconnect-contract.md §1). */
 export const ISSUER_PATH = '/api/v2';
@@ -207,7 +206,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
         provider,
         platform,
         prefix,
-        (person) => subjectFor(person, platform.id, sameSubject),
+        (person) => person.id,
         () => scripted.get(platform.id)!.shift(),
       );
       return createPlatformHandler({ platform, provider, issuer, prefix, interactions, clients: clientsOf(clients, platform.id), acceptPkce, log });

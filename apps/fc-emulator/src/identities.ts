@@ -175,6 +175,9 @@ export function commonClaims(person: TestIdentity): Record<string, string> {
   return Object.fromEntries(COMMON_CLAIMS.map((name) => [name, person[name]]));
 }
 
+/** `idp_id` of the emulator's one identity provider, which the test identities stand for. */
+export const EMULATED_IDP_ID = 'fc-emulator-idp';
+
 /**
  * Every claim value the platform can release for this person; oidc-provider then keeps only what the
  * granted scopes and the `claims` parameter allow. `sub` is added by the caller.
@@ -182,14 +185,17 @@ export function commonClaims(person: TestIdentity): Record<string, string> {
 export function identityClaims(person: TestIdentity, platform: 'fc' | 'fcp'): Record<string, unknown> {
   const claims: Record<string, unknown> = commonClaims(person);
   if (platform === 'fc') {
-    // FC v2 extras: the birth date as the identity provider gave it, and the first names as an array.
+    // FC v2 extras (`fcp-low.claims.ts`): the birth date as the identity provider gave it, the first names
+    // as an array, and the identity provider's identifier.
     claims.idp_birthdate = person.birthdate;
     claims.given_name_array = person.given_name.split(' ').filter(Boolean);
+    claims.idp_id = EMULATED_IDP_ID;
   } else if (person.rnipp) {
-    // FC+ `rnipp_*` claims: the civil registry's version of the pivot identity, for reconciliation.
+    // FC+ `rnipp_*` claims (`fcp-high.claims.ts`): the civil registry's version of the pivot identity.
     for (const name of ['given_name', 'family_name', 'birthdate', 'gender', 'birthplace', 'birthcountry'] as const) {
       claims[`rnipp_${name}`] = person[name];
     }
+    claims.rnipp_given_name_array = person.given_name.split(' ').filter(Boolean);
   }
   return claims;
 }

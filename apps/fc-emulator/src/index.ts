@@ -26,4 +26,4 @@ export { commonClaims, findIdentity, TEST_IDENTITIES, type TestIdentity } from '
 export type { ScriptedSignIn } from './interactions.js';
 export { eidasLevel, type EidasLevel, type EncryptionAlg, type PlatformId, type SigningAlg } from './platforms.js';
 export { AUTHORIZE_PARAMETERS, MIN_NONCE_LENGTH } from './core-checks.js';
-export { subjectFor } from './subjects.js';
+export { entityIdOf, identityHash, subjectFor } from './subjects.js';

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
 
+import { findIdentity } from './identities.js';
 import { eidasLevel, FC, FCP, isPlatformAcr, pickAcr } from './platforms.js';
-import { subjectFor } from './subjects.js';
+import { entityIdOf, identityHash, subjectFor } from './subjects.js';
 
 describe('eIDAS levels', () => {
   it('compares levels as numbers and knows no other value', () => {
@@ -32,11 +35,27 @@ describe('eIDAS levels', () => {
 });
 
 describe('subjectFor', () => {
-  it('gives 64 hex characters and v1, per platform unless shared', () => {
-    const person = { id: 'angela-dubois' };
-    expect(subjectFor(person, 'fc', false)).toMatch(/^[0-9a-f]{64}v1$/);
-    expect(subjectFor(person, 'fc', false)).not.toBe(subjectFor(person, 'fcp', false));
-    expect(subjectFor(person, 'fc', true)).toBe(subjectFor(person, 'fcp', true));
-    expect(subjectFor(person, 'fc', false)).toBe(subjectFor({ id: 'angela-dubois' }, 'fc', false));
+  const angela = findIdentity('angela-dubois')!;
+
+  it('gives 64 hex characters and v1, per platform unless shared, per entity id', () => {
+    expect(subjectFor(angela, 'service.example.fr', 'fc', false)).toMatch(/^[0-9a-f]{64}v1$/);
+    expect(subjectFor(angela, 'service.example.fr', 'fc', false)).not.toBe(subjectFor(angela, 'service.example.fr', 'fcp', false));
+    expect(subjectFor(angela, 'service.example.fr', 'fc', true)).toBe(subjectFor(angela, 'service.example.fr', 'fcp', true));
+    expect(subjectFor(angela, 'service.example.fr', 'fc', false)).not.toBe(subjectFor(angela, 'other.example.fr', 'fc', false));
+    expect(subjectFor(angela, 'service.example.fr', 'fc', false)).toBe(subjectFor({ ...angela }, 'service.example.fr', 'fc', false));
+  });
+
+  // computeIdentityHash (back/libs/cryptography-fcp/src/cryptography-fcp.service.ts): the fields end to end,
+  // the birthplace only for a person born in France.
+  it('depends on the pivot identity, and not on the birthplace of a person born abroad', () => {
+    expect(identityHash(angela)).toBe(createHash('sha256').update('Angela Claire LouiseDUBOIS1962-08-24female7510799100', 'latin1').digest('base64'));
+    const abroad = { ...angela, birthcountry: '99350', birthplace: '' };
+    expect(identityHash({ ...abroad, birthplace: '12345' })).toBe(identityHash(abroad));
+    expect(subjectFor({ ...angela, birthdate: '1962-08-25' }, 'e', 'fc', false)).not.toBe(subjectFor(angela, 'e', 'fc', false));
+  });
+
+  it('takes the entity id of a registration, else the host of its first redirect URI', () => {
+    expect(entityIdOf({ redirect_uris: ['https://service.example.fr/callback'] })).toBe('service.example.fr');
+    expect(entityIdOf({ entity_id: 'a0cd64', redirect_uris: ['https://service.example.fr/callback'] })).toBe('a0cd64');
   });
 });

@@ -48,8 +48,6 @@ export interface PlatformDefinition {
 
   /** Prefix of this platform's cookie names (see `cookies.names` in the provider configuration). */
   readonly cookiePrefix: string;
-  /** Scopes that only this platform knows, each giving the claim of the same name (docs/franceconnect-contract.md §4). */
-  readonly extraScopes: readonly string[];
 }
 
 /** FranceConnect v2: eIDAS low, signed (not encrypted) ID tokens and userinfo. */
@@ -64,7 +62,6 @@ export const FC: PlatformDefinition = Object.freeze<PlatformDefinition>({
   sessionTtl: 30 * 60,
   ssoAcrValues: ['eidas1'],
   cookiePrefix: 'fc',
-  extraScopes: ['idp_birthdate', 'given_name_array'],
 });
 
 /** FranceConnect+: eIDAS substantial and high, ID tokens and userinfo signed ES256 then encrypted. */
@@ -79,14 +76,6 @@ export const FCP: PlatformDefinition = Object.freeze<PlatformDefinition>({
   sessionTtl: 10 * 60,
   ssoAcrValues: ['eidas2'],
   cookiePrefix: 'fcp',
-  extraScopes: [
-    'rnipp_given_name',
-    'rnipp_family_name',
-    'rnipp_birthdate',
-    'rnipp_gender',
-    'rnipp_birthplace',
-    'rnipp_birthcountry',
-  ],
 });
 
 /** Both platforms by identifier. */

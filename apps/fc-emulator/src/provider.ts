@@ -12,7 +12,7 @@ import { generateCookieKeys, generateSigningKeys, type PrivateJwks } from './key
 import { createMemoryAdapter } from './memory-adapter.js';
 import { CONTENT_ENCRYPTION, type PlatformDefinition } from './platforms.js';
 import { requestRules } from './request-rules.js';
-import { subjectFor } from './subjects.js';
+import { entityIdOf, subjectFor } from './subjects.js';
 import { errorPage, logoutPage, logoutSuccessPage } from './views.js';
 
 /** What `createPlatformProvider` needs. */
@@ -80,11 +80,10 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
   const { platform, issuer, sameSubject, log } = options;
   const prefix = issuerPath(issuer);
 
-  // The account id is the platform's `sub` itself, so oidc-provider needs no pairwise machinery and
-  // `sameSubject` only changes how it is computed.
-  const accounts = new Map<string, TestIdentity>(
-    TEST_IDENTITIES.map((person) => [subjectFor(person, platform.id, sameSubject), person]),
-  );
+  // The account id is the test identity's id; each service sees the person under its own `sub`
+  // (pairwiseIdentifier below).
+  const accounts = new Map<string, TestIdentity>(TEST_IDENTITIES.map((person) => [person.id, person]));
+  const entityIds = new Map(options.clients.map((client) => [client.client_id, entityIdOf(client)]));
 
   const signingAlgs = [...platform.signingAlgs];
   const encryptionAlgs = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'] as const;
@@ -157,12 +156,12 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       introspection: { enabled: false },
     },
     fetch: fetchWithoutSsrfGuard,
-    findAccount: (_ctx, sub): Account | undefined => {
-      const person = accounts.get(sub);
+    findAccount: (_ctx, id): Account | undefined => {
+      const person = accounts.get(id);
       if (person === undefined) return undefined;
       return {
-        accountId: sub,
-        claims: () => ({ sub, ...identityClaims(person, platform.id) }),
+        accountId: id,
+        claims: () => ({ sub: id, ...identityClaims(person, platform.id) }),
       };
     },
     interactions: {
@@ -177,8 +176,17 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
     renderError: (ctx, out) => renderHtml(ctx, errorPage({ platform, code: runtimeErrorCode(out.error), error: out.error, description: out.error_description })),
     responseTypes: ['code'],
     routes: ROUTES,
+    // Every key of `claims` is a scope too; 'openid' is oidc-provider's own.
     scopes: ['openid'],
-    subjectTypes: ['public'],
+    // FranceConnect's core: `subjectTypes: ['pairwise']`, its `pairwiseIdentifier` handing over the `sub`
+    // computed per entity id (`back/libs/oidc-provider/src/services/oidc-provider-config.service.ts`).
+    subjectTypes: ['pairwise'],
+    pairwiseIdentifier: (_ctx, accountId, client) => {
+      const person = accounts.get(accountId);
+      const entityId = entityIds.get(client.clientId);
+      if (person === undefined || entityId === undefined) throw new Error(`no sub for this account and client`);
+      return subjectFor(person, entityId, platform.id, sameSubject);
+    },
     ttl: {
       AccessToken: 60,
       AuthorizationCode: 30,

@@ -1,27 +1,48 @@
 /**
- * `sub` values. FranceConnect gives each person an opaque identifier of 64 hex characters followed by
- * `v1`, different on FC and FC+ unless the service asked for the common identifier (docs/franceconnect-contract.md §5).
+ * `sub` values, computed as FranceConnect's core does (`computeIdentityHash` and `computeSubV1` in
+ * `back/libs/cryptography-fcp/src/cryptography-fcp.service.ts`, called by `getSub` in
+ * `back/apps/core-fcp/src/handlers/verify/core-fcp-default-verify.handler.ts`): the SHA-256, in hex, of the
+ * service's entity id, a hash of the person's pivot identity and the platform's secret, followed by `v1`.
+ * So a person has one `sub` per service (services registered with the same entity id share it), stable
+ * as long as their civil status is, and different on FC and FC+ unless the platforms share their secret
+ * (the emulator's `sameSubject`, standing for FranceConnect's common identifier).
  */
-import { createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
+import type { EmulatorClientConfig } from './clients.js';
 import type { TestIdentity } from './identities.js';
 import type { PlatformId } from './platforms.js';
 
-/**
- * Fixed salts, so that a person keeps the same `sub` across restarts of the emulator: a service that
- * links accounts on `sub` must find its users again, as it would with the real platforms.
- */
-const SALTS: Readonly<Record<PlatformId | 'common', string>> = {
+/** The platforms' secrets (`subSecretKey`); fixed, so that a person keeps their `sub` across restarts. */
+const SECRETS: Readonly<Record<PlatformId | 'common', string>> = {
   fc: 'fc-emulator/sub/fc',
   fcp: 'fc-emulator/sub/fcp',
   common: 'fc-emulator/sub/common',
 };
 
+/** The person fields `sub` depends on. */
+export type SubjectPerson = Pick<TestIdentity, 'given_name' | 'family_name' | 'birthdate' | 'gender' | 'birthplace' | 'birthcountry'>;
+
 /**
- * The `sub` of `person` on `platform`: HMAC-SHA256 of the identity id with a per-platform salt, in hex,
- * followed by `v1`. With `sameSubject`, both platforms use one salt and so return the same value.
+ * `computeIdentityHash`: the base64 SHA-256 of the pivot identity's fields end to end (latin1), the
+ * birthplace left out for a person born abroad.
  */
-export function subjectFor(person: Pick<TestIdentity, 'id'>, platform: PlatformId, sameSubject: boolean): string {
-  const salt = sameSubject ? SALTS.common : SALTS[platform];
-  return `${createHmac('sha256', salt).update(person.id).digest('hex')}v1`;
+export function identityHash(person: SubjectPerson): string {
+  const birthplace = person.birthcountry === '99100' ? person.birthplace : '';
+  const serial = `${person.given_name}${person.family_name}${person.birthdate}${person.gender}${birthplace}${person.birthcountry}`;
+  return createHash('sha256').update(serial, 'latin1').digest('base64');
+}
+
+/**
+ * The entity id of a registration: its `entity_id`, else the host of its first redirect URI, so that the
+ * same service registered on both platforms is one entity.
+ */
+export function entityIdOf(client: Pick<EmulatorClientConfig, 'entity_id' | 'redirect_uris'>): string {
+  return client.entity_id ?? new URL(client.redirect_uris[0] ?? 'http://unknown.invalid').host;
+}
+
+/** The `sub` of `person` for the service `entityId` on `platform`. */
+export function subjectFor(person: SubjectPerson, entityId: string, platform: PlatformId, sameSubject: boolean): string {
+  const secret = sameSubject ? SECRETS.common : SECRETS[platform];
+  return `${createHash('sha256').update(`${entityId}${identityHash(person)}${secret}`).digest('hex')}v1`;
 }
