@@ -62,6 +62,7 @@ const ALL_CHECKS = [
   'FC+ endpoints',
   'FC+ acr',
   'FC+ signing keys',
+  'FC+ authorization request',
   'FC settings',
   'FC issuer',
   'FC redirect URIs',
@@ -72,6 +73,7 @@ const ALL_CHECKS = [
   'FC endpoints',
   'FC acr',
   'FC signing keys',
+  'FC authorization request',
   'SP state/nonce',
   'SP session secret',
   'SP key file',
@@ -94,6 +96,24 @@ describe('franceconnect doctor against the emulator and the sample app', () => {
     expect(detailOf(report, 'FC+ encryption')).toBe('ID token and userinfo encrypted with RSA-OAEP-256 + A256GCM');
     expect(detailOf(report, 'SP state/nonce')).toMatch(/^43 random characters each/);
     expect(detailOf(report, 'SP published JWKS')).toMatch(/FranceConnect\+ encrypts to kid ".+" \(RSA-OAEP-256, first of 3 keys\), matches the key file, max-age=300$/);
+  });
+
+  it('sends the authorization request the module would send, and names the registration it does not match', async () => {
+    const ok = await doctor(['--dev'], { ...stackEnv(stack), REQUEST_AMR: 'true' });
+    expect(detailOf(ok.report, 'FC+ authorization request')).toMatch(/^accepted \(HTTP 303\); sends .*claims/);
+    // The same settings against registrations that do not list the amr claim.
+    const unregistered = await startDemoStack({ registrations: { fc: { claims: [] }, fcp: { claims: [] } } });
+    try {
+      const { report } = await doctor(['--dev'], { ...stackEnv(unregistered), REQUEST_AMR: 'true' });
+      for (const platform of ['FC+', 'FC']) {
+        expect(verdicts(report)[`${platform} authorization request`]).toBe('FAIL');
+        expect(detailOf(report, `${platform} authorization request`)).toMatch(/error page Y100009: the amr claim is asked for but the registration does not list it/);
+      }
+      // Without requestAmr, the module asks for nothing the registration does not allow.
+      expect(verdicts((await doctor(['--dev'], stackEnv(unregistered))).report)['FC+ authorization request']).toBe('ok');
+    } finally {
+      await unregistered.stop();
+    }
   });
 
   it('checks private_key_jwt registrations without asking for a client secret', async () => {
@@ -198,6 +218,11 @@ describe('franceconnect doctor against a broken configuration', () => {
         res.writeHead(200, { 'content-type': 'application/json', date: new Date(Date.now() + 120_000).toUTCString() });
         res.end(JSON.stringify(body));
       };
+      if (req.url?.startsWith('/api/v2/authorize?')) {
+        // FranceConnect's error page for a redirect URI the registration does not hold.
+        res.writeHead(400, { 'content-type': 'text/html' }).end('<p>Code d’erreur : Y04C013C</p>');
+        return;
+      }
       switch (req.url) {
         case '/api/v2/.well-known/openid-configuration':
           json({
@@ -261,6 +286,7 @@ describe('franceconnect doctor against a broken configuration', () => {
       'FC+ encryption',
       'FC+ client auth',
       'FC+ signing keys',
+      'FC+ authorization request',
       'FC settings',
       'FC discovery',
       'SP session secret',
@@ -275,6 +301,7 @@ describe('franceconnect doctor against a broken configuration', () => {
     );
     expect(detailOf(report, 'FC+ client auth')).toMatch(/does not offer client_secret_post \(offers client_secret_basic\)/);
     expect(detailOf(report, 'FC+ signing keys')).toMatch(/publishes no ES256 key/);
+    expect(detailOf(report, 'FC+ authorization request')).toMatch(/refused it with HTTP 400 and its error page Y04C013C: the redirect URI is not registered/);
     expect(detailOf(report, 'FC settings')).toBe('FC_CLIENT_SECRET is not set (the client secret given at registration).');
     expect(detailOf(report, 'FC discovery')).toMatch(/is unreachable \(ECONNREFUSED\)/);
     expect(detailOf(report, 'SP key file')).toMatch(/sp-keys\.json does not exist: create it with franceconnect keys generate --alg RSA-OAEP-256/);

@@ -138,7 +138,7 @@ ${levels}
 /** What an error page shows: the OAuth error and its description, never a stack trace. */
 export interface ErrorPageModel {
   platform: PlatformDefinition;
-  /** FranceConnect's error code (`Y` followed by six characters), when FranceConnect shows one. */
+  /** FranceConnect's error code (`Y` followed by six or seven characters), when FranceConnect shows one. */
   code?: string;
   error: string;
   description?: string;

@@ -9,6 +9,26 @@ import type { ResolvedPlatform } from '../options/resolve-options.js';
 
 const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: { essential: true } } });
 
+/**
+ * The only parameters FranceConnect's `/authorize` takes (`AuthorizeParamsDto` in
+ * `back/apps/core-fcp/src/dto/authorize-params.dto.ts` of `france-connect/sources`, validated with
+ * `forbidNonWhitelisted`): any other one ends on FranceConnect's error page Y030007, and the person never
+ * comes back to the service.
+ */
+export const FRANCECONNECT_AUTHORIZE_PARAMETERS: readonly string[] = Object.freeze([
+  'client_id',
+  'acr_values',
+  'claims',
+  'response_type',
+  'nonce',
+  'state',
+  'redirect_uri',
+  'scope',
+  'prompt',
+  'idp_hint',
+  'ui_locales',
+]);
+
 /** Session slot where the strategy keeps a transaction when used on its own with `passport.authenticate()`. */
 export function strategySessionKey(platform: PlatformId): string {
   return `franceconnect:${platform}`;
@@ -124,8 +144,12 @@ export class FranceConnectStrategy extends Strategy {
     return !isPlatformAnswer(req);
   }
 
-  private authorizationUrl(req: Request, options: FranceConnectAuthenticateOptions): string {
-    const { acr = this.platform.acrValues, returnTo = '/', onAuthorizationRequest } = options;
+  /**
+   * The authorization request of one sign-in, exactly as the platform receives it, and what it asked for.
+   * Only parameters in FranceConnect's list ({@link FRANCECONNECT_AUTHORIZE_PARAMETERS}) are sent.
+   */
+  buildAuthorizationRequest(options: FranceConnectAuthenticateOptions = {}): { readonly url: URL; readonly draft: AuthorizationDraft } {
+    const { acr = this.platform.acrValues, returnTo = '/' } = options;
     const codeVerifier = this.platform.pkce ? client.randomPKCECodeVerifier() : undefined;
     const draft: AuthorizationDraft = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, acr, returnTo };
     const parameters: Record<string, string> = {
@@ -144,14 +168,19 @@ export class FranceConnectStrategy extends Strategy {
       parameters.code_challenge = pkceChallenge(codeVerifier);
       parameters.code_challenge_method = 'S256';
     }
-    const url = client.buildAuthorizationUrl(this.config, parameters);
-    if (onAuthorizationRequest) {
-      onAuthorizationRequest(draft);
+    return { url: client.buildAuthorizationUrl(this.config, parameters), draft };
+  }
+
+  private authorizationUrl(req: Request, options: FranceConnectAuthenticateOptions): string {
+    const { url, draft } = this.buildAuthorizationRequest(options);
+    if (options.onAuthorizationRequest) {
+      options.onAuthorizationRequest(draft);
     } else {
       // Used on its own with passport.authenticate(): the transaction goes to the session, where the
       // callback reads it back.
       if (!req.session) throw new Error('FranceConnect sign-in needs a session (express-session) before passport.authenticate()');
-      const checks: AuthorizationChecks = { state: draft.state, nonce: draft.nonce, ...(codeVerifier === undefined ? {} : { codeVerifier }) };
+      const { state, nonce, codeVerifier } = draft;
+      const checks: AuthorizationChecks = { state, nonce, ...(codeVerifier === undefined ? {} : { codeVerifier }) };
       (req.session as unknown as Record<string, unknown>)[strategySessionKey(this.platform.id)] = checks;
     }
     return url.href;

@@ -1,9 +1,12 @@
 import * as client from 'openid-client';
+import { FranceConnectConfigurationError } from '../../errors/franceconnect.errors.js';
 import type { KeySet } from '../../keys/key-set.js';
 import { ENCRYPTION_ALGS, SIGNING_ALGS, isEncryptionAlg } from '../../keys/keys.constants.js';
 import { PUBLIC_JWK_MEMBERS } from '../../keys/keys.internal-constants.js';
 import type { CliIo } from '../cli-io.js';
 import { isReadableByOthers, keySetOf, readKeyFile } from '../key-file.js';
+import { FRANCECONNECT_AUTHORIZE_PARAMETERS, FranceConnectStrategy } from '../../oidc/franceconnect.strategy.js';
+import { resolveFranceConnectOptions, type ResolvedPlatform } from '../../options/resolve-options.js';
 import type { DoctorConfig, DoctorPlatform } from './doctor-config.js';
 
 /** The verdict of one check. `warn` does not fail the run. */
@@ -112,7 +115,77 @@ async function checkPlatform(platform: DoctorPlatform, options: DoctorOptions): 
   checks.push(checkEndpoints(platform, metadata, options));
   checks.push(checkAcr(platform, metadata));
   checks.push(await checkPlatformJwks(platform, metadata, options));
+  const authorization = await checkAuthorizationRequest(platform, metadata, options);
+  if (authorization) checks.push(authorization);
   return checks;
+}
+
+/** What FranceConnect's error codes at `/authorize` mean for the service, and what to change. */
+const AUTHORIZE_ERRORS: Readonly<Record<string, string>> = {
+  Y030007: 'a parameter is missing, malformed or not in its list (PKCE included): check pkce and the redirect URI',
+  Y100009: 'the amr claim is asked for but the registration does not list it: turn requestAmr off, or have amr added to the registration',
+  Y04C013C: 'the redirect URI is not registered for this client: register it exactly (scheme, host, port, path)',
+  Y04EA6EF: 'the client id is unknown or deactivated: check the client id of this platform and environment',
+};
+
+/**
+ * The authorization request the module would send, built by the library's own strategy from these
+ * settings: its parameters checked against FranceConnect's list, then sent to the platform (without
+ * following its answer), which refuses it on its error page when a parameter, the redirect URI, the
+ * client or the `amr` claim does not match the registration. The platform's login page means accepted.
+ */
+async function checkAuthorizationRequest(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck | undefined> {
+  const name = `${platform.label} authorization request`;
+  const resolved = resolvedPlatform(platform, options);
+  if (resolved === undefined || typeof metadata['authorization_endpoint'] !== 'string') return undefined;
+  const configuration = new client.Configuration(metadata as client.ServerMetadata, resolved.clientId);
+  if (options.dev) client.allowInsecureRequests(configuration);
+  const { url } = new FranceConnectStrategy(configuration, resolved, () => undefined).buildAuthorizationRequest();
+  const outside = [...url.searchParams.keys()].filter((parameter) => !FRANCECONNECT_AUTHORIZE_PARAMETERS.includes(parameter));
+  if (outside.length > 0) {
+    return fail(name, `sends ${outside.join(', ')}, which FranceConnect refuses (error page Y030007): turn pkce off for FranceConnect.`);
+  }
+  const fetched = await httpGet(url.href, options);
+  if ('error' in fetched) return warn(name, `not tried: ${url.origin}${url.pathname} is unreachable (${fetched.error}).`);
+  const { status } = fetched.response;
+  const location = fetched.response.headers.get('location');
+  const target = location === null ? undefined : new URL(location, url);
+  const backToService = target !== undefined && resolved.redirectUri === `${target.origin}${target.pathname}`;
+  if (backToService && target.searchParams.has('error')) {
+    const error = target.searchParams.get('error') ?? '';
+    return fail(name, `the platform sent the sign-in back with error=${error} (${target.searchParams.get('error_description') ?? 'no description'}).`);
+  }
+  if (status >= 400) {
+    const code = /\bY[0-9A-F]{6,7}\b/.exec(fetched.body)?.[0];
+    const meaning = code === undefined ? undefined : AUTHORIZE_ERRORS[code];
+    return fail(name, `the platform refused it with HTTP ${status}${code ? ` and its error page ${code}` : ''}${meaning ? `: ${meaning}` : ''}.`);
+  }
+  const sent = [...url.searchParams.keys()].join(', ');
+  return ok(name, `accepted (HTTP ${status}); sends ${sent}`);
+}
+
+/** The library's own resolution of these settings, or `undefined` when they are not complete enough. */
+function resolvedPlatform(platform: DoctorPlatform, options: DoctorOptions): ResolvedPlatform | undefined {
+  const raw = {
+    issuer: platform.issuer ?? '',
+    clientId: platform.clientId ?? '',
+    clientSecret: platform.clientSecret,
+    tokenEndpointAuthMethod: platform.tokenEndpointAuthMethod as 'client_secret_post',
+    redirectUri: platform.redirectUri ?? '',
+    requestAmr: platform.requestAmr,
+    pkce: platform.pkce,
+  };
+  try {
+    const resolved = resolveFranceConnectOptions(
+      platform.id === 'fcp' ? { franceConnectPlus: raw, allowInsecureHttp: options.dev, production: false } : { franceConnect: raw, allowInsecureHttp: options.dev, production: false },
+      {},
+    );
+    return resolved.platforms[platform.id];
+  } catch (error) {
+    // The settings check reports what is wrong.
+    if (error instanceof FranceConnectConfigurationError) return undefined;
+    throw error;
+  }
 }
 
 function checkSettings(platform: DoctorPlatform, options: DoctorOptions): DoctorCheck {

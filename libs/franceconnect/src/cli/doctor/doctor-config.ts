@@ -33,6 +33,10 @@ export interface DoctorPlatform {
   readonly signingAlg: string;
   /** FranceConnect+ only. */
   readonly encryptionAlg?: string;
+  /** The module's `requestAmr`: the authorization request asks for the `amr` claim. */
+  readonly requestAmr: boolean;
+  /** The module's `pkce`. */
+  readonly pkce: boolean;
   readonly names: PlatformSettingNames;
 }
 
@@ -75,6 +79,8 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>,
       postLogoutRedirectUri: postLogout,
       signingAlg: 'ES256',
       encryptionAlg: value('FCP_ENCRYPTION_ALG') ?? DEFAULT_ENCRYPTION_ALG,
+      requestAmr: value('REQUEST_AMR') === 'true',
+      pkce: false,
       names: envNames('FCP', value('FCP_REDIRECT_URI') === undefined),
     });
   }
@@ -89,6 +95,8 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>,
       redirectUri: value('FC_REDIRECT_URI') ?? (appUrl && `${appUrl}/auth/fc/callback`),
       postLogoutRedirectUri: postLogout,
       signingAlg: value('FC_SIGNING_ALG') ?? DEFAULT_SIGNING_ALG,
+      requestAmr: value('REQUEST_AMR') === 'true',
+      pkce: false,
       names: envNames('FC', value('FC_REDIRECT_URI') === undefined),
     });
   }
@@ -117,7 +125,18 @@ function envNames(prefix: 'FC' | 'FCP', redirectFromAppUrl: boolean): PlatformSe
 }
 
 const TOP_LEVEL = ['appUrl', 'jwksUrl', 'keysFile', 'franceConnectPlus', 'franceConnect'];
-const PLATFORM_FIELDS = ['issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'redirectUri', 'postLogoutRedirectUri', 'signingAlg', 'encryptionAlg'];
+const PLATFORM_FIELDS = [
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'tokenEndpointAuthMethod',
+  'redirectUri',
+  'postLogoutRedirectUri',
+  'signingAlg',
+  'encryptionAlg',
+  'requestAmr',
+  'pkce',
+];
 
 /**
  * Reads the configuration from a JSON file shaped like the module options (see the doctor usage). A
@@ -144,6 +163,11 @@ export async function configFromFile(path: string, cwd: string): Promise<DoctorC
   for (const field of Object.keys(root)) {
     if (!TOP_LEVEL.includes(field)) problems.push(`unknown field "${field}" (known: ${TOP_LEVEL.join(', ')})`);
   }
+  const booleanField = (owner: Record<string, unknown>, field: string, where: string): boolean => {
+    const fieldValue = owner[field];
+    if (fieldValue !== undefined && typeof fieldValue !== 'boolean') problems.push(`${where}.${field} must be true or false`);
+    return fieldValue === true;
+  };
   const stringField = (owner: Record<string, unknown>, field: string, where: string): string | undefined => {
     const fieldValue = owner[field];
     if (fieldValue === undefined) return undefined;
@@ -180,6 +204,8 @@ export async function configFromFile(path: string, cwd: string): Promise<DoctorC
       postLogoutRedirectUri: get('postLogoutRedirectUri') ?? (appUrl && `${appUrl}/auth/logout/callback`),
       signingAlg: get('signingAlg') ?? 'ES256',
       ...(id === 'fcp' ? { encryptionAlg: get('encryptionAlg') ?? DEFAULT_ENCRYPTION_ALG } : {}),
+      requestAmr: booleanField(section, 'requestAmr', field),
+      pkce: booleanField(section, 'pkce', field),
       names,
     });
   }
