@@ -6,7 +6,7 @@ import { getJson, signIn, startDemoStack, type DemoStack } from '../support/demo
 describe.each(ENCRYPTION_ALGS)('FranceConnect+ sign-in through the sample app, encrypted with %s', (encryptionAlg) => {
   let stack: DemoStack;
   beforeAll(async () => {
-    stack = await startDemoStack({ encryptionAlg, env: { REQUEST_AMR: 'true' } });
+    stack = await startDemoStack({ encryptionAlg });
   });
   afterAll(async () => stack?.stop());
 
@@ -24,7 +24,8 @@ describe.each(ENCRYPTION_ALGS)('FranceConnect+ sign-in through the sample app, e
       claims: { given_name: 'Angela Claire Louise', family_name: 'DUBOIS', birthdate: '1962-08-24', birthplace: '75107', birthcountry: '99100' },
     });
     expect(me.body.sub).toMatch(/^[0-9a-f]{64}v1$/);
-    expect(me.body.amr).toEqual(['fc', 'pwd']);
+    // The module's defaults do not ask for amr.
+    expect(me.body.amr).toEqual([]);
 
     const home = await agent.get(`${stack.appUrl}/`);
     expect(home.body).toContain('DUBOIS');

@@ -27,6 +27,7 @@ export function franceConnectOptions(
       encryptionAlg: config.fcp.encryptionAlg,
       acrValues: config.fcp.acrValues,
       requestAmr: config.requestAmr,
+      pkce: config.pkce,
     },
     franceConnect: {
       issuer: config.fc.issuer,
@@ -36,6 +37,7 @@ export function franceConnectOptions(
       postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
       signingAlg: config.fc.signingAlg,
       requestAmr: config.requestAmr,
+      pkce: config.pkce,
     },
     // Without SP_KEYS_FILE, a development key set is generated once into .data/ (refused in production).
     keys: config.keysFile ? { file: config.keysFile } : undefined,

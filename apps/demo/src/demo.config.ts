@@ -48,6 +48,8 @@ export interface DemoConfig {
   readonly matchOnPivotIdentity: boolean;
   /** REQUEST_AMR: ask both platforms for the `amr` claim (the registrations must list it). */
   readonly requestAmr: boolean;
+  /** PKCE: send PKCE to both platforms (FranceConnect refuses it; for a platform that accepts it). */
+  readonly pkce: boolean;
   readonly production: boolean;
 }
 
@@ -136,6 +138,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     commonIdentifier: env.FC_COMMON_IDENTIFIER === 'true',
     matchOnPivotIdentity: env.IDENTITY_MATCH_ON_PIVOT === 'true',
     requestAmr: env.REQUEST_AMR === 'true',
+    pkce: env.PKCE === 'true',
     production,
   };
 }
