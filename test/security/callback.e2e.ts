@@ -147,6 +147,21 @@ describe.each(PLATFORMS)('code on %s', (platform) => {
     const result = await attack(stack, platform, {}, { editCallback: editCallback((params) => params.set('code', 'c'.repeat(43))) });
     await expectRejected(stack, result, { code: 'FC_TOKEN_REQUEST_FAILED', status: 401 });
   });
+
+  // Code injection (RFC 9700 §4.5): without PKCE, which FranceConnect refuses, the ID token's nonce binds
+  // the code to the transaction that asked for it.
+  it("refuses a victim's code injected into the attacker's own sign-in: the ID token's nonce is the victim's", async () => {
+    const victim = new HttpAgent();
+    const victimStart = await victim.get(`${stack.appUrl}/auth/${platform}/login`);
+    const stolen = (await victim.get(victimStart.location!)).location!;
+    const attacker = new HttpAgent();
+    const attackerStart = await attacker.get(`${stack.appUrl}/auth/${platform}/login`);
+    const own = (await attacker.get(attackerStart.location!)).location!;
+    own.searchParams.set('code', stolen.searchParams.get('code')!);
+    const result = await deliver(stack, platform, attacker, own);
+    await expectRejected(stack, result, { code: 'FC_ID_TOKEN_INVALID', status: 401 });
+    expect(String(result.body.error_description)).toMatch(/nonce/);
+  });
 });
 
 describe.each(PLATFORMS)('error parameters on %s', (platform) => {

@@ -30,6 +30,7 @@ export { LogoutService } from './oidc/logout.service.js';
 export { PlatformRegistry } from './oidc/platform-registry.js';
 export { SignInService } from './oidc/sign-in.service.js';
 export type { SignInOutcome, StartSignInOptions } from './oidc/sign-in.service.js';
+export type { FranceConnectPrompt } from './oidc/franceconnect.strategy.js';
 export { FranceConnectStrategy } from './oidc/franceconnect.strategy.js';
 export type { FranceConnectAuthenticateOptions } from './oidc/franceconnect.strategy.js';
 export { currentIdentity, sessionIdentities } from './session/session-state.js';

@@ -73,10 +73,18 @@ function isProtocolCheckFailure(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('OAUTH_') || code.startsWith('ERR_J'));
 }
 
-/** A message fit for the log: the check that failed, never the token or the claims it carried. */
+/**
+ * A message fit for the log: the check that failed and, when openid-client names it, the claim it
+ * checked (`nonce`, `iss`…), never the token or the values it carried.
+ */
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.slice(0, 200);
+  let claim: unknown;
+  for (let current = error, depth = 0; current && depth < 4 && claim === undefined; current = (current as { cause?: unknown }).cause, depth++) {
+    claim = (current as { claim?: unknown }).claim;
+  }
+  const named = typeof claim === 'string' && /^[a-z_]{1,32}$/.test(claim) ? `${message} (${claim})` : message;
+  return named.slice(0, 200);
 }
 
 /** Timeouts, refused connections and DNS failures, wherever they sit in the `cause` chain. */
