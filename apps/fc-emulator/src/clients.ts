@@ -64,6 +64,11 @@ export interface EmulatorClientConfig {
    */
   scopes?: string[];
   /**
+   * A URL serving a JSON array of every redirect URI, required when they span several hosts, as
+   * oidc-provider (and so FranceConnect) checks for pairwise subjects: it is fetched at start.
+   */
+  sector_identifier_uri?: string;
+  /**
    * The service's entity id, which `sub` is computed from (FranceConnect's registration field `entityId`):
    * registrations with the same entity id get the same `sub` for a person. Default: the host of the first
    * redirect URI.
@@ -87,6 +92,7 @@ const KNOWN_FIELDS = new Set([
   'claims',
   'scopes',
   'entity_id',
+  'sector_identifier_uri',
 ]);
 
 const ENCRYPTION_ALGS: readonly EncryptionAlg[] = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'];
@@ -157,6 +163,9 @@ function clientProblems(raw: unknown, index: number): string[] {
   }
   checkUrlList(client.redirect_uris, `${name}: redirect_uris`, true, problems);
   checkUrlList(client.post_logout_redirect_uris, `${name}: post_logout_redirect_uris`, false, problems);
+  if (client.sector_identifier_uri !== undefined && !isHttpUrl(client.sector_identifier_uri)) {
+    problems.push(`${name}: sector_identifier_uri must be an absolute http(s) URL.`);
+  }
   if (client.jwks_uri !== undefined && !isHttpUrl(client.jwks_uri)) {
     problems.push(`${name}: jwks_uri must be an absolute http(s) URL.`);
   }
@@ -268,14 +277,13 @@ export function toClientMetadata(client: EmulatorClientConfig, platform: Platfor
     subject_type: 'pairwise',
     // oidc-provider accepts only the registered method: a private_key_jwt client cannot fall back to its secret.
     token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_post',
-    // FC+ ID tokens always carry auth_time (docs/franceconnect-contract.md §5), not only after max_age or prompt=login.
-    require_auth_time: true,
     id_token_signed_response_alg: client.id_token_signed_response_alg ?? defaultSigning,
     userinfo_signed_response_alg: client.userinfo_signed_response_alg ?? defaultSigning,
   };
   if (client.client_secret !== undefined) metadata.client_secret = client.client_secret;
   if (client.token_endpoint_auth_signing_alg !== undefined) metadata.token_endpoint_auth_signing_alg = client.token_endpoint_auth_signing_alg;
   if (client.jwks_uri !== undefined) metadata.jwks_uri = client.jwks_uri;
+  if (client.sector_identifier_uri !== undefined) metadata.sector_identifier_uri = client.sector_identifier_uri;
   if (platform.encrypts) {
     const idTokenAlg = client.id_token_encrypted_response_alg ?? client.userinfo_encrypted_response_alg ?? DEFAULT_ENCRYPTION_ALG;
     const userinfoAlg = client.userinfo_encrypted_response_alg ?? idTokenAlg;

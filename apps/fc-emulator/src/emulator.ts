@@ -14,6 +14,7 @@ import { createMemoryAdapter } from './memory-adapter.js';
 import { FC, FCP, isPlatformAcr, type PlatformDefinition, type PlatformId } from './platforms.js';
 import { createPlatformProvider, issuerPath } from './provider.js';
 import { createPlatformHandler } from './server.js';
+import { createSsoSessions } from './sso.js';
 
 /** Path of the issuer under the origin, as on FranceConnect (docs/franceconnect-contract.md §1). */
 export const ISSUER_PATH = '/api/v2';
@@ -189,6 +190,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
     // Kept across signing key rotations: each rotation builds a new provider on the same storage.
     const adapter = createMemoryAdapter();
     const cookieKeys = generateCookieKeys();
+    const sso = createSsoSessions(`${platform.cookiePrefix}_sso`, prefix, platform.sessionTtl);
 
     const buildHandler = async (jwks: PrivateJwks): Promise<RequestListener> => {
       const provider = await createPlatformProvider({
@@ -198,6 +200,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
         sameSubject,
         cacheClientJwks,
         log,
+        sso,
         carried: { adapter, cookieKeys, jwks },
       });
       // Behind a reverse proxy the public host and scheme come from X-Forwarded-* headers.
@@ -206,7 +209,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
         provider,
         platform,
         prefix,
-        (person) => person.id,
+        sso,
         () => scripted.get(platform.id)!.shift(),
       );
       return createPlatformHandler({ platform, provider, issuer, prefix, interactions, clients: clientsOf(clients, platform.id), acceptPkce, log });

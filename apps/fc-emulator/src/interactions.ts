@@ -14,6 +14,7 @@ import type { Interaction } from 'oidc-provider';
 import { requestedClaimNames } from './core-checks.js';
 import { findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
 import { eidasLevel, isPlatformAcr, pickAcr, type EidasLevel, type PlatformDefinition } from './platforms.js';
+import type { SsoSessions } from './sso.js';
 import { errorPage, loginPage } from './views.js';
 
 /** Largest form body the interaction routes read. */
@@ -75,14 +76,14 @@ export interface InteractionRoutes {
 }
 
 /**
- * Creates the interaction routes of one platform, mounted at `${prefix}/interaction`. `accountIdFor`
- * gives the account id oidc-provider stores for a person, which is the person's `sub` on this platform.
+ * Creates the interaction routes of one platform, mounted at `${prefix}/interaction`. oidc-provider's
+ * account id is the test identity's id; `sso` is the platform's single sign-on.
  */
 export function createInteractionRoutes(
   provider: Provider,
   platform: PlatformDefinition,
   prefix: string,
-  accountIdFor: (person: TestIdentity) => string,
+  sso: SsoSessions,
   /** Returns (and consumes) the next scripted sign-in for this platform, if a test queued one. */
   takeScripted: () => ScriptedSignIn | undefined = () => undefined,
 ): InteractionRoutes {
@@ -115,14 +116,14 @@ export function createInteractionRoutes(
    * asked for, not the session's (`getFirstAllowedAcr`: FC+ answers `eidas2` after an `eidas3` sign-in),
    * and the session's `amr`.
    */
-  function singleSignOn(interaction: Interaction): { person: TestIdentity; acr: EidasLevel; amr: readonly string[] } | undefined {
-    const session = interaction.session;
-    if (session?.accountId === undefined) return undefined;
+  function singleSignOn(req: IncomingMessage, interaction: Interaction): { person: TestIdentity; acr: EidasLevel; amr: readonly string[] } | undefined {
+    const session = sso.read(req);
+    if (session === undefined) return undefined;
     const requested = requestedAcr(interaction);
     if (!platform.ssoAcrValues.includes(requested)) return undefined;
     if ((eidasLevel(session.acr) ?? 0) < (eidasLevel(requested) ?? Infinity)) return undefined;
-    const person = TEST_IDENTITIES.find((candidate) => accountIdFor(candidate) === session.accountId);
-    return person === undefined ? undefined : { person, acr: requested, amr: session.amr ?? amrOf(person) };
+    const person = findIdentity(session.accountId);
+    return person === undefined ? undefined : { person, acr: requested, amr: session.amr };
   }
 
   function renderLogin(res: ServerResponse, interaction: Interaction, status = 200, extra: { identity?: string; acr?: EidasLevel; error?: string } = {}): void {
@@ -160,9 +161,9 @@ export function createInteractionRoutes(
   async function showPage(req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
     const interaction = await details(req, res, uid);
     if (interaction.prompt.name === 'login') {
-      const sso = singleSignOn(interaction);
-      if (sso !== undefined) {
-        await finishLogin(req, res, interaction, sso.person, sso.acr, sso.amr);
+      const signedIn = singleSignOn(req, interaction);
+      if (signedIn !== undefined) {
+        await finishLogin(req, res, interaction, signedIn.person, signedIn.acr, signedIn.amr);
         return;
       }
       const scripted = takeScripted();
@@ -214,17 +215,19 @@ export function createInteractionRoutes(
     res: ServerResponse,
     interaction: Interaction,
     person: TestIdentity,
-    acr: string,
-    amr: readonly string[] = amrOf(person),
+    acr: EidasLevel,
+    amr?: readonly string[],
   ): Promise<void> {
     // The chosen level and the identity provider's methods become the session's acr and amr, which
-    // oidc-provider copies into the authorization code and from there into the ID token.
-    const accountId = accountIdFor(person);
-    const grantId = await grantEverythingRequested(interaction, accountId);
+    // oidc-provider copies into the authorization code and from there into the ID token. A sign-in (not
+    // a single sign-on answer, which passes `amr`) opens the platform's own session.
+    const methods = amr ?? amrOf(person);
+    if (amr === undefined) sso.open(res, { accountId: person.id, acr, amr: methods });
+    const grantId = await grantEverythingRequested(interaction, person.id);
     await provider.interactionFinished(
       req,
       res,
-      { login: { accountId, acr, amr: [...amr] }, consent: { grantId } },
+      { login: { accountId: person.id, acr, amr: [...methods] }, consent: { grantId } },
       { mergeWithLastSubmission: false },
     );
   }

@@ -1,7 +1,9 @@
 /**
  * One oidc-provider instance configured like FranceConnect's core for one platform (docs/franceconnect-contract.md §10).
  */
-import Provider, { errors, type Account, type AdapterFactory, type Configuration } from 'oidc-provider';
+import { randomUUID } from 'node:crypto';
+
+import Provider, { errors, type Account, type AdapterFactory, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { claimsConfiguration } from './claims.js';
 import { fetchWithoutSsrfGuard, refetchClientJwksOnEveryUse } from './client-jwks.js';
@@ -12,6 +14,7 @@ import { generateCookieKeys, generateSigningKeys, type PrivateJwks } from './key
 import { createMemoryAdapter } from './memory-adapter.js';
 import { CONTENT_ENCRYPTION, type PlatformDefinition } from './platforms.js';
 import { requestRules } from './request-rules.js';
+import type { SsoSessions } from './sso.js';
 import { entityIdOf, subjectFor } from './subjects.js';
 import { errorPage, logoutPage, logoutSuccessPage } from './views.js';
 
@@ -25,6 +28,8 @@ export interface PlatformProviderOptions {
   sameSubject: boolean;
   /** Keep the clients' JWKS as oidc-provider caches it, rather than fetching it in every request. Default `false`. */
   cacheClientJwks?: boolean;
+  /** The platform's single sign-on sessions, which a logout ends. */
+  sso?: SsoSessions;
   log: (line: string) => void;
   /**
    * State a provider takes over from the one it replaces (see `rotateSigningKeys`): its storage, so
@@ -63,6 +68,24 @@ function runtimeErrorCode(error: string): string {
     default:
       return 'Y040001';
   }
+}
+
+/** Where FranceConnect's `error_uri` points (`ERROR_URI_BASE`). */
+const ERROR_URI = 'https://docs.partenaires.franceconnect.gouv.fr/fs/fs-technique/fs-technique-erreurs/';
+
+const JSON_ERROR_ROUTES = new Set([ROUTES.token, ROUTES.userinfo, ROUTES.revocation]);
+
+/**
+ * FranceConnect's code for a JSON error: its wrappers of oidc-provider's errors
+ * (`back/libs/oidc-provider/src/exceptions/runtime/*.exception.ts`, codes of api-token.feature and
+ * api-userinfo.feature), `Y040001` (`OidcProviderNoWrapperException`) for the others.
+ */
+function jsonErrorCode(error: string, description: string): string {
+  if (error === 'invalid_client') return 'Y0434A7B';
+  if (error === 'invalid_grant') return 'Y049E20B';
+  if (error === 'invalid_request' && description.startsWith('missing required parameter')) return 'Y048017B';
+  if (error === 'invalid_token' && description.startsWith('no access token provided')) return 'Y04146A2';
+  return 'Y040001';
 }
 
 /** Path prefix of the issuer (`/api/v2`), under which the provider and the interactions are mounted. */
@@ -118,15 +141,18 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       keys: options.carried?.cookieKeys ?? generateCookieKeys(),
     },
     discovery: {
-      ui_locales_supported: ['fr'],
       claim_types_supported: ['normal'],
     },
+
     enabledJWA: {
       // Client assertions (private_key_jwt): `clientAuthSigningAlgValues` of
       // `back/instances/core-fcp-{high,low}/src/config/oidc-provider.ts`.
       clientAuthSigningAlgValues: [...platform.clientAuthSigningAlgs],
-      idTokenSigningAlgValues: signingAlgs,
-      userinfoSigningAlgValues: signingAlgs,
+      // `idTokenSigningAlgValues` and `userinfoSigningAlgValues` of the platform's config: FranceConnect
+      // also offers HS256 (signed with the client secret); the emulator registers ES256 and RS256 only.
+      idTokenSigningAlgValues: platform.id === 'fc' ? [...signingAlgs, 'HS256'] : signingAlgs,
+      userinfoSigningAlgValues: platform.id === 'fc' ? [...signingAlgs, 'HS256'] : signingAlgs,
+      requestObjectSigningAlgValues: platform.id === 'fc' ? [...signingAlgs, 'HS256'] : signingAlgs,
       idTokenEncryptionAlgValues: encryptionAlgs,
       idTokenEncryptionEncValues: [CONTENT_ENCRYPTION],
       userinfoEncryptionAlgValues: encryptionAlgs,
@@ -139,6 +165,9 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
       encryption: { enabled: platform.encrypts },
       jwtUserinfo: { enabled: true },
       userinfo: { enabled: true },
+      // Enabled in FranceConnect's core (`getConfig` in oidc-provider-config.service.ts), so its discovery
+      // advertises request objects; its front refuses the `request` parameter all the same (core-checks.ts).
+      requestObjects: { enabled: true },
       revocation: {
         enabled: true,
         // A client may revoke its own tokens only; another client's token is left alone (RFC 7009 §2.1).
@@ -218,6 +247,26 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
     }
     await next();
   });
+
+  // FranceConnect's JSON errors (token, userinfo, revocation): `OidcProviderRenderedJsonExceptionFilter` in
+  // back/libs/oidc-provider/src/filters/oidc-provider-rendered-json-exception.filter.ts writes
+  // "<description> (<detail>)" and an error_uri naming its code.
+  for (const event of ['grant.error', 'userinfo.error', 'revocation.error']) {
+    (provider as unknown as NodeJS.EventEmitter).on(event, (ctx: KoaContextWithOIDC, error: errors.OIDCProviderError) => {
+      (ctx.state as { errorDetail?: unknown }).errorDetail = error.error_detail;
+    });
+  }
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
+    if (!JSON_ERROR_ROUTES.has(ctx.path) || ctx.status < 400 || typeof body?.error !== 'string') return;
+    const description = `${String(body.error_description)} (${String((ctx.state as { errorDetail?: unknown }).errorDetail)})`;
+    ctx.body = { error: body.error, error_description: description, error_uri: `${ERROR_URI}?code=${jsonErrorCode(body.error, description)}&id=${randomUUID()}` };
+  });
+
+  // A logout ends the platform's single sign-on too (connexion-sso-fcp-high.feature: "déconnexion d'un FS
+  // seulement et SSO terminé").
+  provider.on('end_session.success', (ctx) => options.sso?.end(ctx.req));
 
   for (const event of ['server_error', 'authorization.error', 'grant.error', 'userinfo.error', 'end_session.error', 'revocation.error']) {
     // Provider is an EventEmitter; its typings only accept literal event names one by one.

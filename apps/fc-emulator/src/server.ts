@@ -100,13 +100,25 @@ export function createPlatformHandler(options: PlatformHandlerOptions): RequestL
       refuse(res, refusal);
       return false;
     }
-    const rewritten = rewriteAuthorizeParameters(parameters, platform);
-    if (post) {
-      replayBody(req, Buffer.from(rewritten.toString(), 'utf8'));
-      req.headers['content-length'] = String(Buffer.byteLength(rewritten.toString()));
-    } else {
-      req.url = `${url.pathname}?${rewritten.toString()}`;
+    // FranceConnect's core clears oidc-provider's cookies before every authorization request, in the request
+    // and in the browser (`beforeAuthorizeMiddleware` in
+    // back/libs/core/src/services/core-oidc-provider-middleware.service.ts): each sign-in is a new
+    // oidc-provider session, never an account switch; single sign-on is the platform's own (sso.ts).
+    delete req.headers.cookie;
+    for (const name of [`${platform.cookiePrefix}_session`, `${platform.cookiePrefix}_session.sig`]) {
+      res.appendHeader('set-cookie', `${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`);
     }
+    const rewritten = rewriteAuthorizeParameters(parameters, platform);
+    // FranceConnect's core takes POST /authorize as GET (`postAuthorize` in
+    // back/apps/core-fcp/src/controllers/oidc-provider.controller.ts). oidc-provider takes POST only with
+    // cross-site cookies (SameSite=None), which it never reads here since the cookies were just cleared:
+    // the checked parameters go on as a GET.
+    if (post) {
+      req.method = 'GET';
+      delete req.headers['content-type'];
+      delete req.headers['content-length'];
+    }
+    req.url = `${url.pathname}?${rewritten.toString()}`;
     return true;
   };
 
