@@ -58,8 +58,9 @@ describe('FranceConnect beside FranceConnect+', () => {
 
   it('completes two sign-ins started at once in two tabs, one per platform, and keeps both identities', async () => {
     const agent = new HttpAgent();
-    const fcCallback = await callbackFor(agent, 'fc');
-    const fcpCallback = await callbackFor(agent, 'fcp');
+    // One person, new to this service, so that identity linking puts both identities on one account.
+    const fcCallback = await callbackFor(agent, 'fc', 'hugo-vingtsix');
+    const fcpCallback = await callbackFor(agent, 'fcp', 'hugo-vingtsix');
     expect((await agent.get(fcpCallback)).status).toBe(303);
     expect((await agent.get(fcCallback)).status).toBe(303);
     const me = await getJson(agent, `${stack.appUrl}/me`);

@@ -46,12 +46,14 @@ export function franceConnectOptions(
     // On Redis when REDIS_URL is set, so a sign-in started on one instance can finish on another.
     transactionStore: infrastructure.transactionStore,
     // One account per person across the two platforms, on the application's database.
-    identityLinking: {
-      dataSource,
-      pivotHashSecret: config.identityHashSecret,
-      commonIdentifier: config.commonIdentifier,
-      matchOnPivotIdentity: config.matchOnPivotIdentity,
-    },
+    identityLinking: config.identityLinking
+      ? {
+          dataSource,
+          pivotHashSecret: config.identityHashSecret,
+          commonIdentifier: config.commonIdentifier,
+          matchOnPivotIdentity: config.matchOnPivotIdentity,
+        }
+      : undefined,
   };
 }
 

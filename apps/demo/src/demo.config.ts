@@ -46,6 +46,8 @@ export interface DemoConfig {
   readonly commonIdentifier: boolean;
   /** Link a new identity to the one account with the same pivot identity. */
   readonly matchOnPivotIdentity: boolean;
+  /** IDENTITY_LINKING: one account per person across the platforms (default `true`); `false` keeps identities in the session only. */
+  readonly identityLinking: boolean;
   /** REQUEST_AMR: ask both platforms for the `amr` claim (the registrations must list it). */
   readonly requestAmr: boolean;
   /** PKCE: send PKCE to both platforms (FranceConnect refuses it; for a platform that accepts it). */
@@ -137,6 +139,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     identityHashSecret,
     commonIdentifier: env.FC_COMMON_IDENTIFIER === 'true',
     matchOnPivotIdentity: env.IDENTITY_MATCH_ON_PIVOT === 'true',
+    identityLinking: env.IDENTITY_LINKING !== 'false',
     requestAmr: env.REQUEST_AMR === 'true',
     pkce: env.PKCE === 'true',
     production,

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Optional, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthenticatedGuard, IdentityLinkService, sessionIdentities, type FcIdentity } from '../../../libs/franceconnect/src/index.js';
 import { renderHome } from './views.js';
@@ -10,7 +10,7 @@ function describe(identity: FcIdentity): Record<string, unknown> {
 /** Home page and the signed-in identities. */
 @Controller()
 export class HomeController {
-  constructor(private readonly identityLinks: IdentityLinkService) {}
+  constructor(@Optional() @Inject(IdentityLinkService) private readonly identityLinks: IdentityLinkService | null) {}
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
@@ -29,7 +29,7 @@ export class HomeController {
     const identities = Object.values(sessionIdentities(req)).map((identity) => describe(identity!));
     const current = state.current && state.identities?.[state.current];
     const account = state.account;
-    const links = account?.status === 'linked' ? await this.identityLinks.links(account.accountId) : [];
+    const links = account?.status === 'linked' && this.identityLinks ? await this.identityLinks.links(account.accountId) : [];
     return {
       ...(current && describe(current)),
       identities,

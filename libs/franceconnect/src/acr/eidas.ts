@@ -38,6 +38,8 @@ export function satisfiesEidas(actual: unknown, required: EidasLevel): boolean {
  *
  * @throws {AcrError} when `acr` is missing or not a known eIDAS level.
  * @throws {AcrTooLowError} when `acr` is a known level lower than `requested`.
+ * @throws {AcrError} when `platform` is given and `acr` is a level it does not return (FranceConnect: only
+ *   `eidas1`; FranceConnect+: `eidas2`, `eidas3`).
  */
 export function assertAcrSatisfies(acr: unknown, requested: EidasLevel, platform?: PlatformId): EidasLevel {
   if (acr === undefined || acr === null || acr === '') {
@@ -51,6 +53,11 @@ export function assertAcrSatisfies(acr: unknown, requested: EidasLevel, platform
   }
   if (RANK[acr] < RANK[requested]) {
     throw new AcrTooLowError(`The platform returned "${acr}" but "${requested}" was requested`, { platform });
+  }
+  // A level is only worth what its platform can vouch for: FranceConnect never returns more than eidas1,
+  // FranceConnect+ never less than eidas2. Another value is a platform (or a forger) out of its rules.
+  if (platform !== undefined && !PLATFORM_LEVELS[platform].includes(acr)) {
+    throw new AcrError(`The ID token's "acr" value "${acr}" is not one ${platform === 'fc' ? 'FranceConnect' : 'FranceConnect+'} returns (${PLATFORM_LEVELS[platform].join(', ')})`, { platform });
   }
   return acr;
 }

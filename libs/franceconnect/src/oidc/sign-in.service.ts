@@ -16,7 +16,8 @@ import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/resolve-options.js';
 import { IdentityLinkService } from '../identity/identity-link.service.js';
 import type { LinkResult } from '../identity/identity-link.types.js';
-import { requireSession, sessionIdentities, storeSignedIn, type FcIdentity, type SessionAccount } from '../session/session-state.js';
+import { isSessionPerson } from '../session/session-person.js';
+import { requireSession, sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type SessionAccount } from '../session/session-state.js';
 import { browserBinding, browserKeyForSignIn, readBrowserKey, type BrowserCookieOptions } from '../transactions/browser-binding.js';
 import {
   FRANCECONNECT_TRANSACTION_STORE,
@@ -220,7 +221,9 @@ export class SignInService {
       case 'success': {
         const { identity, accessToken } = result.user;
         const account = await this.link(req, identity);
-        await storeSignedIn(req, identity, accessToken, account).catch((error: unknown) => {
+        const samePerson = isSessionPerson(sessionState(req), identity, account, this.identityLinks != null);
+        if (!samePerson) this.logger.log(`sign-in of another person than the session's: the session starts over platform=${platformId}`);
+        await storeSignedIn(req, identity, accessToken, account, samePerson).catch((error: unknown) => {
           throw new SessionStoreUnavailableError('The session could not be saved', { platform: platformId, cause: error });
         });
         this.logger.log(`sign-in completed platform=${platformId} acr=${identity.acr}`);

@@ -108,7 +108,9 @@ export function recordGeneratedSessionId(req: Request, id: string): void {
 
 /**
  * Stores a completed sign-in. The session id is regenerated first, so an id fixed by an attacker before
- * sign-in is worthless after it; what the session already held for the other platform is carried over.
+ * sign-in is worthless after it. When the sign-in is the session's person (`samePerson`, see
+ * session-person.ts), what the session already held is carried over: the other platform's identity, the
+ * application's own data. When it is someone else, the session starts over with the new person alone.
  * A session that `franceConnectSession()` generated for this very request already has an id no one else
  * knows, and keeps it: regenerating it would only destroy, in the store, a session that was never there.
  */
@@ -116,13 +118,14 @@ export async function storeSignedIn(
   req: Request,
   identity: FcIdentity,
   accessToken: string | undefined,
-  account?: SessionAccount,
+  account: SessionAccount | undefined,
+  samePerson: boolean,
 ): Promise<void> {
-  const previous = sessionState(req);
+  const previous = samePerson ? sessionState(req) : {};
   if (generatedSessionIds.get(req) !== req.sessionID) {
-    // Everything else the session holds (a sign-in in progress on the other platform in another tab, the
-    // application's own data) survives the new id.
-    const carried = Object.fromEntries(Object.entries(req.session).filter(([key]) => key !== 'cookie' && key !== 'franceconnect'));
+    // For the same person, everything else the session holds (a sign-in in progress on the other platform
+    // in another tab, the application's own data) survives the new id; for another person, nothing does.
+    const carried = samePerson ? Object.fromEntries(Object.entries(req.session).filter(([key]) => key !== 'cookie' && key !== 'franceconnect')) : {};
     await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
     Object.assign(req.session, carried);
   }
