@@ -72,6 +72,14 @@ describe.each(PLATFORMS)('acr on %s', (platform) => {
   });
 });
 
+describe('acr a platform does not return', () => {
+  // A FranceConnect identity is worth eidas1 whatever its token says: it must never pass for eidas2/eidas3.
+  it.each(['eidas2', 'eidas3'])('refuses %s from FranceConnect', async (acr) => {
+    const result = await attack(stack, 'fc', idToken((claims) => void (claims.acr = acr)));
+    await expectRejected(stack, result, { code: 'FC_ACR_INVALID', status: 401 });
+  });
+});
+
 describe('acr below the level asked for, on fcp', () => {
   it('refuses eidas2 when eidas3 was asked for (step-up route)', async () => {
     const result = await attack(stack, 'fcp', idToken((claims) => void (claims.acr = 'eidas2')), { startPath: '/protected/eidas3' });
