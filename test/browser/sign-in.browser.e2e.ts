@@ -47,9 +47,9 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)('the sample app in Chromium',
       .toBe(`Se connecter avec ${platform === 'fc' ? 'FranceConnect' : 'FranceConnect+'}`);
   }
 
-  /** Picks the test identity on the emulator's login page and submits, keeping the requested level. */
-  async function chooseIdentity(page: Page): Promise<void> {
-    await page.locator(`input[name="identity"][value="${IDENTITY.id}"]`).check();
+  /** Picks a test identity on the emulator's login page and submits, keeping the requested level. */
+  async function chooseIdentity(page: Page, identity: string = IDENTITY.id): Promise<void> {
+    await page.locator(`input[name="identity"][value="${identity}"]`).check();
     await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
   }
 
@@ -61,7 +61,7 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)('the sample app in Chromium',
   async function signIn(
     { page, screenshot }: BrowserTestPage,
     platform: 'fc' | 'fcp',
-    check: { record?: boolean; axe?: boolean } = {},
+    check: { record?: boolean; axe?: boolean; identity?: string } = {},
   ): Promise<void> {
     const visit = async (step: string) => {
       if (check.record) await screenshot(step);
@@ -71,7 +71,7 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)('the sample app in Chromium',
     await visit('home-signed-out');
     await clickPlatformButton(page, platform);
     await visit('emulator-login');
-    await chooseIdentity(page);
+    await chooseIdentity(page, check.identity);
     await page.waitForURL(appUrl());
     await expect.poll(() => page.locator('main').textContent()).toContain('Vous êtes connecté.');
     await visit('home-signed-in');
@@ -117,6 +117,32 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)('the sample app in Chromium',
     expect(await definition(page, 'family_name')).toBe(IDENTITY.familyName);
     await screenshot('protected-eidas2');
     await expectNoSeriousA11yViolations(page, 'protected-eidas2');
+  });
+
+  it('comes back to a page guarded by FcPlusGuard alone after signing in, and shows it', async () => {
+    const { page, screenshot } = await chromium.open();
+    await page.goto(appUrl('/protected/fcp?onglet=1'));
+    await expectEmulatorLoginPage(page, 'fcp');
+    await chooseIdentity(page);
+    await page.waitForURL(appUrl('/protected/fcp?onglet=1'));
+    expect(await definition(page, 'family_name')).toBe(IDENTITY.familyName);
+    await screenshot('protected-fcp-guard');
+  });
+
+  it('keeps one person per session: a person signed in on FranceConnect after another on FranceConnect+ does not inherit the eidas2 page', async () => {
+    const browser = await chromium.open();
+    await signIn(browser, 'fcp', { identity: 'eric-mercier' });
+    const { page } = browser;
+    await page.goto(appUrl('/auth/fc/login'));
+    await expectEmulatorLoginPage(page, 'fc');
+    await chooseIdentity(page);
+    await page.waitForURL(appUrl());
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['FranceConnect (eidas1)']);
+    await page.goto(appUrl('/protected/eidas2'));
+    // Not let through as DUBOIS: sent to FranceConnect+ at eidas2, whose single sign-on answers for the
+    // person who signed in there, MERCIER, whose page it shows.
+    await page.waitForURL(appUrl('/protected/eidas2'));
+    expect(await definition(page, 'family_name')).toBe('MERCIER');
   });
 
   it('logs out through the emulator, whose page submits itself, and lands signed out', async () => {

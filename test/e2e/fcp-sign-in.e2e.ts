@@ -15,6 +15,10 @@ describe.each(ENCRYPTION_ALGS)('FranceConnect+ sign-in through the sample app, e
     const { response } = await signIn(agent, stack.appUrl, '/auth/fcp/login', { identity: 'angela-dubois', acr: 'eidas2' });
     expect(response.status).toBe(303);
     expect(response.location?.pathname).toBe('/');
+    // Signed in: the login route goes straight back.
+    const again = await agent.get(`${stack.appUrl}/auth/fcp/login?returnTo=/protected/fcp`);
+    expect(again.status).toBe(303);
+    expect(again.location?.pathname).toBe('/protected/fcp');
 
     const me = await getJson(agent, `${stack.appUrl}/me`);
     expect(me.status).toBe(200);

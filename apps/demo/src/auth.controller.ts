@@ -1,12 +1,17 @@
 import { Controller, Get, Post, UseGuards } from '@nestjs/common';
-import { FcGuard, FcPlusGuard, LogoutGuard } from '../../../libs/franceconnect/src/index.js';
+import { FcGuard, FcPlusGuard, LogoutGuard, SignInRoute } from '../../../libs/franceconnect/src/index.js';
 
-/** Sign-in and logout routes. The guards answer with redirects, so the handlers are empty. */
+/**
+ * Sign-in and logout routes. The guards answer with redirects, so the handlers are empty: a login route
+ * sends the browser to sign in (or, already signed in with that platform, straight back), a callback
+ * completes the sign-in, logout goes through the platforms.
+ */
 @Controller('auth')
 export class AuthController {
-  /** Starts a FranceConnect+ sign-in (optionally `?returnTo=/a/page`). */
+  /** Signs in with FranceConnect+ (optionally `?returnTo=/a/page`), or goes back if already signed in. */
   @Get('fcp/login')
   @UseGuards(FcPlusGuard)
+  @SignInRoute()
   fcpLogin(): void {}
 
   /** The callback registered with FranceConnect+. */
@@ -14,9 +19,10 @@ export class AuthController {
   @UseGuards(FcPlusGuard)
   fcpCallback(): void {}
 
-  /** Starts a FranceConnect sign-in. */
+  /** Signs in with FranceConnect, or goes back if already signed in. */
   @Get('fc/login')
   @UseGuards(FcGuard)
+  @SignInRoute()
   fcLogin(): void {}
 
   /** The callback registered with FranceConnect. */

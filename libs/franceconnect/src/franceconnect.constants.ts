@@ -6,3 +6,5 @@ export const FRANCECONNECT_KEY_SET = Symbol('FRANCECONNECT_KEY_SET');
 
 /** Metadata key under which `@RequireEidas()` records the required level. */
 export const REQUIRE_EIDAS_METADATA = 'franceconnect:require-eidas';
+/** Metadata key written by `@SignInRoute()` on a login route. */
+export const SIGN_IN_ROUTE_METADATA = 'franceconnect:sign-in-route';

@@ -21,6 +21,8 @@ import { FRANCECONNECT_TRANSACTION_STORE, type TransactionStore } from './transa
 import { LogoutService } from './oidc/logout.service.js';
 import { PlatformRegistry } from './oidc/platform-registry.js';
 import { EidasGuard } from './guards/eidas.guard.js';
+import { registerFranceConnectStrategies } from './passport/franceconnect-passport.strategy.js';
+import { FranceConnectRequestMiddleware } from './passport/franceconnect-request.middleware.js';
 import { LogoutGuard } from './guards/logout.guard.js';
 
 const optionsProvider: Provider = {
@@ -96,6 +98,7 @@ const keySetProvider: Provider = {
     EidasGuard,
     LogoutGuard,
     JwksMiddleware,
+    FranceConnectRequestMiddleware,
     { provide: APP_FILTER, useClass: FranceConnectExceptionFilter },
   ],
   exports: [FRANCECONNECT_OPTIONS, FRANCECONNECT_TRANSACTION_STORE, IdentityLinkService, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
@@ -106,6 +109,8 @@ export class FranceConnectPlusModule extends FranceConnectConfigurableModule imp
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    registerFranceConnectStrategies();
+    consumer.apply(FranceConnectRequestMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
     consumer.apply(JwksMiddleware).forRoutes({ path: this.options.jwksPath, method: RequestMethod.GET });
   }
 }

@@ -18,14 +18,15 @@ export type { ResolvedFranceConnectOptions, ResolvedPlatform } from './options/r
 export { EIDAS_LEVELS, PLATFORM_LEVELS, assertAcrSatisfies, eidasRank, isEidasLevel, satisfiesEidas } from './acr/eidas.js';
 export type { EidasLevel } from './acr/eidas.js';
 
-export { FranceConnectAuthGuard } from './guards/franceconnect-auth.guard.js';
 export { FcPlusGuard } from './guards/fc-plus.guard.js';
+export { FRANCECONNECT_STRATEGY_NAMES, type FranceConnectGuardOptions } from './passport/franceconnect-passport.strategy.js';
 export { FcGuard } from './guards/fc.guard.js';
 export { AuthenticatedGuard } from './guards/authenticated.guard.js';
 export { EidasGuard, highestLevel } from './guards/eidas.guard.js';
 export { LogoutGuard } from './guards/logout.guard.js';
 export { FcUser } from './decorators/fc-user.decorator.js';
 export { RequireEidas } from './decorators/require-eidas.decorator.js';
+export { SignInRoute } from './decorators/sign-in-route.decorator.js';
 export { LogoutService } from './oidc/logout.service.js';
 export { PlatformRegistry } from './oidc/platform-registry.js';
 export { SignInService } from './oidc/sign-in.service.js';

@@ -1,20 +1,43 @@
-import { Injectable } from '@nestjs/common';
-import { FranceConnectAuthGuard } from './franceconnect-auth.guard.js';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
+import type { StartSignInOptions } from '../oidc/sign-in.service.js';
+import { FRANCECONNECT_STRATEGY_NAMES, type FranceConnectGuardOptions } from '../passport/franceconnect-passport.strategy.js';
+import type { FcIdentity } from '../session/session-state.js';
+import { guardOptions, passportVerdict, requestedReturnTo } from './platform-auth.guard.js';
 
 /**
- * Signs in with FranceConnect+ (`eidas2` / `eidas3`). Put it on the login route and on the callback
- * route registered with FranceConnect+; their handlers never run, the guard answers with redirects.
+ * Lets through a person signed in with FranceConnect+ (at `eidas2`, or at the level of `@RequireEidas()`),
+ * and sets `req.user`. A browser without one is sent to sign in with FranceConnect+ and comes back to the
+ * same page; an API client gets 401 (or 403 for a level too low). On the callback route registered with
+ * FranceConnect+ it completes the sign-in. Built on `AuthGuard('franceconnect-plus')` of
+ * `@nestjs/passport`, which works the same.
+ *
+ * Subclass it to change how a sign-in starts: override {@link signInOptions}.
  *
  * @example
  * ```ts
- * @Controller('auth/fcp')
- * export class FcPlusController {
- *   @Get('login') @UseGuards(FcPlusGuard) login(): void {}
- *   @Get('callback') @UseGuards(FcPlusGuard) callback(): void {}
- * }
+ * @Get('tax-return') @UseGuards(FcPlusGuard) taxReturn(@FcUser() user: FcIdentity) { … }
+ * @Get('fcp/callback') @UseGuards(FcPlusGuard) fcpCallback(): void {}
  * ```
  */
 @Injectable()
-export class FcPlusGuard extends FranceConnectAuthGuard {
-  protected readonly platform = 'fcp' as const;
+export class FcPlusGuard extends AuthGuard(FRANCECONNECT_STRATEGY_NAMES.fcp) {
+  constructor(protected readonly reflector: Reflector) {
+    super();
+  }
+
+  override getAuthenticateOptions(context: ExecutionContext): FranceConnectGuardOptions {
+    return guardOptions(this.reflector, context, this.signInOptions(context.switchToHttp().getRequest<Request>()));
+  }
+
+  override handleRequest<TUser = FcIdentity>(error: unknown, user: TUser | false): TUser {
+    return passportVerdict(error, user);
+  }
+
+  /** Options of a sign-in this guard starts: by default a same-site `?returnTo=` to come back to. */
+  protected signInOptions(req: Request): StartSignInOptions {
+    return requestedReturnTo(req);
+  }
 }

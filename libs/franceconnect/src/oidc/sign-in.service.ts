@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Configuration } from 'openid-client';
-import type { EidasLevel } from '../acr/eidas.js';
+import { PLATFORM_LEVELS, satisfiesEidas, type EidasLevel } from '../acr/eidas.js';
+import { wantsHtml } from '../errors/content-negotiation.js';
+import { SignInRedirect } from '../errors/sign-in-redirect.js';
+import type { FranceConnectAuthenticator, FranceConnectGuardOptions } from '../passport/franceconnect-passport.strategy.js';
 import {
   CallbackError,
+  EidasLevelTooLowError,
   IdentityStoreUnavailableError,
+  NotAuthenticatedError,
   IssuerMismatchError,
   SessionStoreUnavailableError,
   StateMismatchError,
@@ -67,7 +72,7 @@ export interface StartSignInOptions {
  * creates no session), and taken atomically by its callback before anything else.
  */
 @Injectable()
-export class SignInService {
+export class SignInService implements FranceConnectAuthenticator {
   private readonly logger = new Logger('FranceConnect');
   /** One strategy per platform, for the openid-client configuration it was built with. */
   private readonly strategies = new Map<PlatformId, { readonly config: Configuration; readonly strategy: FranceConnectStrategy }>();
@@ -84,6 +89,50 @@ export class SignInService {
   /** The platforms this module was configured with. */
   get platforms(): PlatformId[] {
     return this.registry.platforms;
+  }
+
+  /**
+   * What a platform's guard (and its Passport strategy) decides for a request:
+   * - the platform's answer (a callback): the sign-in is completed, and the browser sent back to the page
+   *   it was started for;
+   * - a person signed in with this platform at the level the route requires (`acr`, default the
+   *   platform's `acrValues`): that identity, the request goes on (on a login route, the browser goes
+   *   straight back to `returnTo`);
+   * - otherwise a browser navigating (`GET`, HTML) is sent to sign in at that level and back to this page
+   *   (or `returnTo`); an API client gets 401 (no one signed in with this platform) or 403 (too low).
+   *
+   * @throws {SignInRedirect} to send the browser to the platform, or back after a sign-in.
+   * @throws {FranceConnectError} when a sign-in fails, or for the API client's 401 and 403.
+   */
+  async authenticate(platformId: PlatformId, req: Request, options: FranceConnectGuardOptions): Promise<FcIdentity> {
+    if (this.isCallback(req)) {
+      const outcome = await this.complete(platformId, req);
+      throw new SignInRedirect(outcome.kind === 'redirect' ? outcome.url : outcome.returnTo);
+    }
+    const platform = this.registry.get(platformId).platform;
+    const required = options.acr ?? platform.acrValues;
+    const identity = sessionIdentities(req)[platformId];
+    // A login route sends a browser on to where it asked to go (or defaultReturnTo); another route is
+    // where the browser comes back.
+    const returnTo = options.signInRoute ? (isSameOriginPath(options.returnTo) ? options.returnTo : this.options.defaultReturnTo) : (options.returnTo ?? req.originalUrl);
+    if (identity !== undefined && satisfiesEidas(identity.acr, required)) {
+      if (options.signInRoute) throw new SignInRedirect(returnTo);
+      return identity;
+    }
+    const levels = PLATFORM_LEVELS[platformId];
+    // FranceConnect+ serves eidas2 and eidas3 only: eidas1 is asked as eidas2. FranceConnect serves
+    // eidas1 only: a route that requires more cannot be reached through it.
+    const acr = satisfiesEidas(levels[0], required) ? levels[0] : required;
+    const reachable = levels.includes(acr);
+    if (reachable && req.method === 'GET' && (wantsHtml(req) || options.signInRoute)) {
+      const outcome = await this.start(platformId, req, { acr, returnTo, prompt: options.prompts, idpHint: options.idpHint, uiLocales: options.uiLocales });
+      throw new SignInRedirect(outcome.kind === 'redirect' ? outcome.url : outcome.returnTo);
+    }
+    const details = { required_acr: required, current_acr: identity?.acr ?? null };
+    if (identity === undefined) {
+      throw new NotAuthenticatedError(`This route requires signing in with ${platform.label}${reachable ? '' : ` (which cannot reach ${required})`}`, { platform: platformId, details });
+    }
+    throw new EidasLevelTooLowError(`This route requires ${required} on ${platform.label}; the session is at ${identity.acr}`, { platform: platformId, details });
   }
 
   /** Whether this request is a platform's answer (a callback) rather than the start of a sign-in. */
