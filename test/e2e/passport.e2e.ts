@@ -45,6 +45,16 @@ describe('guards on ordinary routes', () => {
     expect(page.location?.searchParams.get('acr_values')).toBe('eidas2');
   });
 
+  it("hands the guard's validate() hook the identity, and the handler what it returns as req.user", async () => {
+    const agent = new HttpAgent();
+    await signIn(agent, stack.appUrl, '/auth/fcp/login', { identity: 'david-vingttrois' });
+    const account = await getJson(agent, `${stack.appUrl}/protected/account`);
+    expect(account).toMatchObject({ status: 200, body: { provider: 'fcp', acr: 'eidas2' } });
+    const me = await getJson(agent, `${stack.appUrl}/me`);
+    expect(account.body.accountId).toBe((me.body.account as { accountId: string }).accountId);
+    expect(account.body.accountId).toEqual(expect.any(String));
+  });
+
   it('sends a browser already signed in on the login route straight to returnTo', async () => {
     const agent = new HttpAgent();
     await signIn(agent, stack.appUrl, '/auth/fcp/login', { identity: 'angela-dubois' });

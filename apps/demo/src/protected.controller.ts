@@ -2,6 +2,7 @@ import { Controller, Get, Header, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { FcPlusGuard, FcUser, RequireEidas, highestLevel, type FcIdentity } from '../../../libs/franceconnect/src/index.js';
+import { AccountGuard, type AccountUser } from './account.guard.js';
 import { renderProtected } from './views.js';
 
 /** Pages that require an eIDAS level: HTML for browsers, JSON with `Accept: application/json`. */
@@ -24,6 +25,14 @@ export class ProtectedController {
   passport(@Req() req: Request): Record<string, unknown> {
     const user = req.user as FcIdentity;
     return { provider: user.platform, acr: user.acr, sub: user.sub, claims: user.claims };
+  }
+
+  /** The person's account, loaded by the guard's `validate()` hook into `req.user`. */
+  @Get('account')
+  @UseGuards(AccountGuard)
+  account(@Req() req: Request): Record<string, unknown> {
+    const user = req.user as AccountUser;
+    return { accountId: user.accountId, provider: user.identity.platform, acr: user.identity.acr };
   }
 
   @Get('eidas2')

@@ -36,6 +36,22 @@ export class FcGuard extends AuthGuard(FRANCECONNECT_STRATEGY_NAMES.fc) {
     return passportVerdict(error, user);
   }
 
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    await super.canActivate(context);
+    const req = context.switchToHttp().getRequest<Request>();
+    req.user = (await this.validate(req.user as FcIdentity, req)) as Express.User;
+    return true;
+  }
+
+  /**
+   * Turns the signed-in identity into what the handler reads as `req.user` (Nest's `validate()` idiom):
+   * by default the identity itself. Override it to load or create the application's own user; throw a
+   * `FranceConnectError` (or an `HttpException`) to refuse the person.
+   */
+  protected validate(identity: FcIdentity, _req: Request): unknown {
+    return identity;
+  }
+
   /** Options of a sign-in this guard starts: by default a same-site `?returnTo=` to come back to. */
   protected signInOptions(req: Request): StartSignInOptions {
     return requestedReturnTo(req);
