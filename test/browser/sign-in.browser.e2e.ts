@@ -145,6 +145,19 @@ describe.skipIf(BROWSER_SKIP_REASON !== undefined)('the sample app in Chromium',
     expect(await definition(page, 'family_name')).toBe('MERCIER');
   });
 
+  it('keeps one person per session the other way round: FranceConnect, then another person on FranceConnect+', async () => {
+    const browser = await chromium.open();
+    await signIn(browser, 'fc');
+    const { page } = browser;
+    await page.goto(appUrl('/auth/fcp/login'));
+    await expectEmulatorLoginPage(page, 'fcp');
+    await chooseIdentity(page, 'eric-mercier');
+    await page.waitForURL(appUrl());
+    // Only the second person is left: DUBOIS's FranceConnect identity went with the session.
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['FranceConnect+ (eidas2)']);
+    expect(await definition(page, 'family_name')).toBe('MERCIER');
+  });
+
   it('logs out through the emulator, whose page submits itself, and lands signed out', async () => {
     const browser = await chromium.open();
     await signIn(browser, 'fcp');
