@@ -189,6 +189,34 @@ describe('logout', () => {
     expect(answer.body.code).toBe('FC_LOGOUT_STATE_INVALID');
   });
 
+  it('keeps the rest of the logout chain after a forged return: the genuine one still goes on to the other platform', async () => {
+    const agent = new HttpAgent();
+    // One person on both platforms, so that logout visits both.
+    await signIn(agent, stack.appUrl, '/auth/fcp/login', { identity: 'jean-martin-1975', acr: 'eidas2' });
+    await signIn(agent, stack.appUrl, '/auth/fc/login', { identity: 'jean-martin-1975' });
+    const posted = await agent.request(`${stack.appUrl}/auth/logout`, { method: 'POST', headers: { origin: stack.appUrl } });
+    const genuine = await completeEmulatorLogout(agent, posted.location!);
+    const forged = new URL(genuine);
+    forged.searchParams.set('state', 'y'.repeat(43));
+    expect((await getJson(agent, forged.href)).body.code).toBe('FC_LOGOUT_STATE_INVALID');
+    // The platform's own return is still expected, and sends the browser to the other platform's logout.
+    const next = await agent.get(genuine);
+    expect(next.status).toBe(303);
+    expect(next.location?.origin).not.toBe(new URL(genuine).origin);
+    expect(next.location?.pathname).toBe('/api/v2/session/end');
+  });
+
+  it('stores no session for a return from logout that brings none', async () => {
+    const before = stack.platformRequests.length;
+    for (let index = 0; index < 3; index++) {
+      const agent = new HttpAgent();
+      const answer = await agent.get(`${stack.appUrl}/auth/logout/callback?state=${'s'.repeat(43)}`);
+      expect(answer.status).toBe(400);
+      expect(agent.jar.get(stack.appUrl, 'demo.sid'), 'no session cookie').toBeUndefined();
+    }
+    expect(stack.platformRequests.length).toBe(before);
+  });
+
   it('refuses a logout posted from another site, and keeps the session', async () => {
     const agent = new HttpAgent();
     await signIn(agent, stack.appUrl, '/auth/fcp/login', { identity: 'angela-dubois' });

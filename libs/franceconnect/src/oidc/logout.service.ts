@@ -45,9 +45,9 @@ export class LogoutService {
    * @throws {LogoutStateError} when `state` is missing (unless `logoutStateRequired` is off) or different.
    */
   async complete(req: Request): Promise<string> {
-    const state = sessionState(req);
-    const logout = state.logout;
-    delete state.logout;
+    // Read without writing: a return with no logout in progress (no session, or a forged link) must not
+    // create or save a session.
+    const logout = req.session?.franceconnect?.logout;
     const received = typeof req.query.state === 'string' ? req.query.state : undefined;
     if (!logout) {
       // Nothing to check against: the local session is closed already, so only an error in strict mode.
@@ -58,8 +58,11 @@ export class LogoutService {
     }
     const missingAllowed = received === undefined && !this.options.logoutStateRequired;
     if (received !== logout.state && !missingAllowed) {
+      // The pending logout stays: a forged navigation must not cancel the rest of the chain, which the
+      // platform's genuine return still completes.
       throw new LogoutStateError(`The logout return's state does not match the logout sent`, { platform: logout.platform });
     }
+    delete sessionState(req).logout;
     this.logger.log(`logout completed platform=${logout.platform}`);
     return this.next(req, logout.remaining);
   }
