@@ -58,6 +58,14 @@ describe.each(PLATFORMS)('state on %s', (platform) => {
     await expectRejected(stack, result, rejected);
   });
 
+  it("does not let a callback URL opened in another browser cancel the sign-in: the starter's own callback still completes", async () => {
+    const victim = new HttpAgent();
+    const started = await victim.get(`${stack.appUrl}/auth/${platform}/login`);
+    const callbackUrl = (await victim.get(started.location!)).location!;
+    await expectRejected(stack, await deliver(stack, platform, new HttpAgent(), callbackUrl), rejected);
+    await expectSignedIn(stack, await deliver(stack, platform, victim, callbackUrl));
+  });
+
   it('refuses a replayed callback after a completed sign-in, without a second token request', async () => {
     const first = await attack(stack, platform, {});
     await expectSignedIn(stack, first);

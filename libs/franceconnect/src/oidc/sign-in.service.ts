@@ -174,7 +174,7 @@ export class SignInService implements FranceConnectAuthenticator {
     };
     // Kept a little longer than its lifetime, so a late callback is told "expired" rather than "unknown".
     await this.storeCall(platformId, () =>
-      this.transactions.put(transactionKey(platformId, draft!.state), transaction, this.options.transactionTtlSeconds + TRANSACTION_GRACE_SECONDS),
+      this.transactions.put(transactionKey(platformId, draft!.state, transaction.binding), transaction, this.options.transactionTtlSeconds + TRANSACTION_GRACE_SECONDS),
     );
     return outcome;
   }
@@ -191,16 +191,19 @@ export class SignInService implements FranceConnectAuthenticator {
     if (!received) {
       throw new StateMismatchError('The callback carries no state', { platform: platformId });
     }
-    // Taken before anything else: whatever happens next, this callback can never be replayed.
-    const transaction = await this.storeCall(platformId, () => this.transactions.take(transactionKey(platformId, received)));
-    if (!transaction || transaction.platform !== platformId || transaction.state !== received) {
-      throw new StateMismatchError('No sign-in is in progress for this state (unknown, already used or expired)', {
+    // The transaction is stored under its state and the browser it was started in: only that browser can
+    // take it, so a callback URL opened elsewhere (another browser, a forged link) neither completes nor
+    // cancels someone else's sign-in. Taken atomically before anything else: it can never be replayed.
+    const browserKey = readBrowserKey(req, this.browserCookie(platformId).secure);
+    if (browserKey === undefined) {
+      throw new StateMismatchError('This browser started no sign-in (or refuses cookies)', { platform: platformId });
+    }
+    const binding = browserBinding(browserKey);
+    const transaction = await this.storeCall(platformId, () => this.transactions.take(transactionKey(platformId, received, binding)));
+    if (!transaction || transaction.platform !== platformId || transaction.state !== received || transaction.binding !== binding) {
+      throw new StateMismatchError('No sign-in is in progress in this browser for this state (unknown, already used, expired, or started in another browser)', {
         platform: platformId,
       });
-    }
-    const browserKey = readBrowserKey(req, this.browserCookie(platformId).secure);
-    if (browserKey === undefined || transaction.binding !== browserBinding(browserKey)) {
-      throw new StateMismatchError('This sign-in was started in another browser (or this browser refuses cookies)', { platform: platformId });
     }
     if (Date.now() - transaction.createdAt > this.options.transactionTtlSeconds * 1000) {
       throw new TransactionExpiredError('The sign-in took too long; please start again', { platform: platformId });
@@ -341,8 +344,9 @@ export class SignInService implements FranceConnectAuthenticator {
 /** How much longer than its lifetime a transaction (and its browser cookie) is kept, in seconds. */
 const TRANSACTION_GRACE_SECONDS = 60;
 
-function transactionKey(platformId: PlatformId, state: string): string {
-  return `${platformId}:${state}`;
+/** A transaction's key: its platform, its state and the binding of the browser that started it. */
+function transactionKey(platformId: PlatformId, state: string, binding: string): string {
+  return `${platformId}:${state}:${binding}`;
 }
 
 interface VerifiedUser {
