@@ -67,9 +67,9 @@ export interface StartSignInOptions {
  * (callback), through each platform's Passport strategy. Guards call it; it writes no HTTP response (it
  * only adds the browser-binding cookie to the one of a sign-in's start).
  *
- * Each sign-in is a transaction kept server-side in the {@link TransactionStore}, keyed by its `state`,
- * bound to the browser that started it (a cookie of its own, see browser-binding.ts: starting a sign-in
- * creates no session), and taken atomically by its callback before anything else.
+ * Each sign-in is a transaction kept server-side in the {@link TransactionStore}, keyed by its `state`
+ * and the browser that started it (a cookie of its own, see browser-binding.ts: starting a sign-in
+ * creates no session), and taken atomically by its callback, in that browser only, before anything else.
  */
 @Injectable()
 export class SignInService implements FranceConnectAuthenticator {
