@@ -293,6 +293,21 @@ describe('IdentityLinkService', () => {
       expect(store.accounts.size).toBe(2);
     });
 
+    // Javier GARCIA born abroad (no birthplace), a presumed birth date (year only): names, date and
+    // country are all that is left, which namesakes share.
+    it.each([
+      ['born abroad (empty birthplace)', { ...ANGELA, birthplace: '', birthcountry: '99134' }],
+      ['with a presumed birth date (-01-01)', { ...ANGELA, birthdate: '1962-01-01' }],
+      ['born abroad with a presumed birth date', { ...ANGELA, birthplace: '', birthcountry: '99134', birthdate: '1965-01-01' }],
+    ])('never hands an existing account over on a pivot identity that does not tell namesakes apart: %s', async (_label, claims) => {
+      const linker = service({ matchOnPivotIdentity: true });
+      const first = await linker.resolve(fcp(newSub(), claims));
+      const namesake = await linker.resolve(fc(newSub(), claims));
+      expect(first.status).toBe('created');
+      expect(namesake.status).toBe('created');
+      expect(store.accounts.size).toBe(2);
+    });
+
     it('never matches on email: same address, different person', async () => {
       const linker = service({ matchOnPivotIdentity: true, commonIdentifier: true });
       await linker.resolve(fc(newSub(), ANGELA));

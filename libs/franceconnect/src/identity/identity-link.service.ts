@@ -25,7 +25,7 @@ import type {
   UnlinkResult,
 } from './identity-link.types.js';
 import type { IdentityLinkRecord, IdentityStore, NewIdentityLink } from './identity-store.interface.js';
-import { normalisePivotIdentity, pivotHash } from './pivot-identity.js';
+import { isDiscriminatingPivotIdentity, normalisePivotIdentity, pivotHash } from './pivot-identity.js';
 
 /**
  * Decides which account a FranceConnect or FranceConnect+ sign-in belongs to: one account per person
@@ -103,7 +103,9 @@ export class IdentityLinkService {
       if (decision) return decision;
     }
 
-    if (this.options.matchOnPivotIdentity && hash !== null) {
+    // Pivot matching hands an existing account over on the pivot identity alone: only when it tells the
+    // person apart from namesakes (a birthplace, a birth date that is not presumed).
+    if (this.options.matchOnPivotIdentity && hash !== null && isDiscriminatingPivotIdentity(signIn.claims)) {
       const candidates = await this.store.findAccountIdsByPivotHash(hash, 2);
       // Two accounts with one pivot identity: linking to either could merge two citizens.
       if (candidates.length > 1) return this.ambiguous(platform, 'multiple-pivot-matches', candidates);

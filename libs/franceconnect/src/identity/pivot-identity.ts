@@ -93,6 +93,20 @@ export function normalisePivotIdentity(claims: Readonly<Record<string, unknown>>
 }
 
 /**
+ * Whether a pivot identity tells its holder apart from namesakes well enough to hand an existing account
+ * over on it alone: a birthplace (empty for everyone born abroad, leaving names, date and country) and a
+ * birth date that is not presumed (FranceConnect writes unknown parts as `01`: `1965-01-01` is most often
+ * "year only"). Identities that fail this still link through the common identifier or a session, never by
+ * their pivot identity alone.
+ */
+export function isDiscriminatingPivotIdentity(claims: Readonly<Record<string, unknown>>): boolean {
+  if (normalisePivotIdentity(claims) === undefined) return false;
+  const birthplace = typeof claims['birthplace'] === 'string' ? claims['birthplace'].trim() : '';
+  const birthdate = String(claims['birthdate']).trim();
+  return birthplace !== '' && !birthdate.endsWith('-01-01');
+}
+
+/**
  * Keyed hash of a canonical pivot identity: HMAC-SHA256 with `secret`, as 64 lower-case hex characters.
  *
  * Keyed so that a leaked table cannot be reversed by hashing every plausible identity (names and birth

@@ -1,4 +1,4 @@
-import { normalisePivotIdentity } from '../identity/pivot-identity.js';
+import { isDiscriminatingPivotIdentity, normalisePivotIdentity } from '../identity/pivot-identity.js';
 import type { FcIdentity, FranceConnectSessionState, SessionAccount } from './session-state.js';
 
 /**
@@ -15,7 +15,8 @@ import type { FcIdentity, FranceConnectSessionState, SessionAccount } from './se
  *   the session's identity and the new one disagree);
  * - without linking, every identity the session holds has the same `sub` on the same platform, or an equal
  *   pivot identity (names, birth date, gender, birthplace, birth country, normalised) on the other one.
- *   An incomplete pivot identity proves nothing.
+ *   An incomplete pivot identity, or one that does not tell namesakes apart (no birthplace, a presumed
+ *   birth date), proves nothing.
  */
 export function isSessionPerson(
   previous: FranceConnectSessionState,
@@ -28,7 +29,7 @@ export function isSessionPerson(
   if (linking) {
     return account?.status === 'linked' && previous.account?.status === 'linked' && previous.account.accountId === account.accountId;
   }
-  const pivot = normalisePivotIdentity(identity.claims);
+  const pivot = isDiscriminatingPivotIdentity(identity.claims) ? normalisePivotIdentity(identity.claims) : undefined;
   return held.every((other) =>
     other.platform === identity.platform ? other.sub === identity.sub : pivot !== undefined && normalisePivotIdentity(other.claims) === pivot,
   );
