@@ -76,6 +76,8 @@ describe('emulator request rules', () => {
     ['prompt is select_account', { prompt: 'select_account' }, []],
     ['response_mode is sent', { response_mode: 'query' }, []],
     ['PKCE is sent', { code_challenge: random(43), code_challenge_method: 'S256' }, []],
+    ['a parameter outside its list is sent', { foo: 'bar' }, []],
+    ['login_hint is sent', { login_hint: 'angela' }, []],
   ] as const)('stops on the error page Y030007 when %s', async (_label, set, omit) => {
     const error = await callbackOf(fcpAuthorizeUrl(set, omit)).then(
       () => undefined,
