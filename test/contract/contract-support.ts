@@ -339,7 +339,7 @@ export class ContractEmulator {
 
   /** Opens a request in a fresh browser, following redirects until the service's callback or a page. */
   open(request: SentRequest | URL, agent: HttpAgent = new HttpAgent()): Promise<FollowResult> {
-    return agent.follow(request instanceof URL ? request : this.urlOf(request), { stopAt: RP_ORIGIN });
+    return agent.follow(request instanceof URL ? request : this.urlOf(request), { stopAt: `${RP_ORIGIN}/` });
   }
 
   /** POSTs `fields` to the token endpoint of a platform. */
@@ -444,13 +444,13 @@ export class ContractEmulator {
  * submits its form at once (`document.forms[0].submit()`, as oidc-provider's pages do) is submitted.
  */
 async function followLikeABrowser(agent: HttpAgent, start: AgentResponse): Promise<FollowResult> {
-  let result = await agent.follow(start, { stopAt: RP_ORIGIN });
+  let result = await agent.follow(start, { stopAt: `${RP_ORIGIN}/` });
   for (let pages = 0; pages < 3 && result.stoppedAt === undefined; pages += 1) {
     const { body, url } = result.response;
     if (!/document\.forms\[0\]\.submit\(\)/.test(body)) break;
     const [form] = parseForms(body, url);
     if (form === undefined) break;
-    result = await agent.follow(await agent.submitForm(form), { stopAt: RP_ORIGIN });
+    result = await agent.follow(await agent.submitForm(form), { stopAt: `${RP_ORIGIN}/` });
   }
   return result;
 }

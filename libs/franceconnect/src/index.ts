@@ -37,7 +37,7 @@ export type { FranceConnectAuthenticateOptions } from './oidc/franceconnect.stra
 export { currentIdentity, sessionIdentities } from './session/session-state.js';
 export { franceConnectSession } from './session/franceconnect-session.js';
 export type { FranceConnectSessionOptions } from './session/franceconnect-session.js';
-export type { FcIdentity, FranceConnectSessionState, LogoutTransaction, SessionAccount } from './session/session-state.js';
+export type { FcIdentity, FranceConnectRequest, FranceConnectSessionState, LogoutTransaction, SessionAccount } from './session/session-state.js';
 export { FRANCECONNECT_TRANSACTION_STORE } from './transactions/transaction-store.interface.js';
 export type { SignInTransaction, TransactionStore } from './transactions/transaction-store.interface.js';
 export { MemoryTransactionStore } from './transactions/memory-transaction.store.js';

@@ -21,6 +21,17 @@ export interface FcIdentity {
   readonly signedInAt: number;
 }
 
+/**
+ * An Express request as the module leaves it: `req.user` is the person the session holds (their most
+ * recent sign-in), or what a guard's `validate()` returned on the routes it guards.
+ *
+ * @example
+ * ```ts
+ * @Get('me') @UseGuards(FcPlusGuard) me(@Req() req: FranceConnectRequest) { return req.user?.claims; }
+ * ```
+ */
+export type FranceConnectRequest<TUser = FcIdentity> = Omit<Request, 'user'> & { user?: TUser };
+
 /** What identity linking decided at the last sign-in (when linking is configured). */
 export type SessionAccount =
   | { readonly status: 'linked'; readonly accountId: string }

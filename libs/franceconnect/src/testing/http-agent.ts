@@ -140,8 +140,9 @@ export interface AgentRequestInit {
 /** Where {@link HttpAgent.follow} stops. */
 export interface FollowOptions {
   /**
-   * Stop, without requesting it, at the first redirect whose location starts with this prefix (or
-   * satisfies this predicate): typically the client's redirect_uri, which no server answers in a test.
+   * Stop, without requesting it, at the first redirect whose location starts with this prefix at a path,
+   * query or fragment boundary (or satisfies this predicate): typically the client's redirect_uri, which
+   * no server answers in a test.
    */
   stopAt?: string | ((url: URL) => boolean);
   /** Redirects followed at most. Default 20. */
@@ -231,7 +232,7 @@ export class HttpAgent {
   async follow(start: string | URL | AgentResponse, options: FollowOptions = {}): Promise<FollowResult> {
     const { stopAt, maxRedirects = 20 } = options;
     const matches = (url: URL): boolean =>
-      stopAt === undefined ? false : typeof stopAt === 'string' ? url.href.startsWith(stopAt) : stopAt(url);
+      stopAt === undefined ? false : typeof stopAt === 'string' ? startsAtBoundary(url.href, stopAt) : stopAt(url);
     const visited: URL[] = [];
     let response: AgentResponse;
     if (typeof start === 'string' || start instanceof URL) {
@@ -324,4 +325,15 @@ export function parseForms(html: string, pageUrl: URL | string): HtmlForm[] {
     });
   }
   return forms;
+}
+
+/**
+ * Whether `href` is `prefix` or goes on from it at a path, query or fragment boundary: `http://localhost:3999`
+ * matches `http://localhost:3999/callback`, not `http://localhost:39993/…` (another server on a port that
+ * happens to begin with the same digits).
+ */
+function startsAtBoundary(href: string, prefix: string): boolean {
+  if (!href.startsWith(prefix)) return false;
+  const next = href.charAt(prefix.length);
+  return next === '' || prefix.endsWith('/') || next === '/' || next === '?' || next === '#';
 }
