@@ -112,6 +112,19 @@ describe('emulator request rules', () => {
     expect(response.body).not.toMatch(/\bat .+\.js:\d+/);
   });
 
+  it('names the redirect_uri received and the registered ones on the page of an unregistered redirect_uri', async () => {
+    const received = 'http://127.0.0.1:3999/callback/fcp-rules';
+    const error = await completeEmulatorLogin(new HttpAgent(), fcpAuthorizeUrl({ redirect_uri: received }), { identity: 'angela-dubois' }, { returnTo: received }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    const { response } = error as EmulatorFlowError;
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('Y04C013C');
+    expect(response.body).toContain(`received ${received}`);
+    expect(response.body).toContain(`registered: ${callbackFor(FCP_CLIENT)}`);
+  });
+
   it('accepts only client_secret_post at the token endpoint', async () => {
     const callback = await callbackOf(fcpAuthorizeUrl());
     const code = callback.searchParams.get('code') ?? '';

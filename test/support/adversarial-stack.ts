@@ -9,8 +9,7 @@
  */
 import 'reflect-metadata';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Get, Module, Req, UseGuards, type LoggerService } from '@nestjs/common';
@@ -33,6 +32,7 @@ import {
 import { serviceKeysFile } from './adversarial-keys.js';
 import { AdversarialProvider, secretParts, type AdversaryPlatform, type Scenario } from './adversarial-provider.js';
 import { HttpAgent, type AgentResponse } from './http-agent.js';
+import { freePorts } from './ports.js';
 
 /** One line the application logged. */
 export interface LogLine {
@@ -104,19 +104,10 @@ export interface AdversarialStack {
   stop(): Promise<void>;
 }
 
-/** A port the OS says is free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Starts both adversaries and the sample app pointed at them. */
 export async function startAdversarialStack(options: AdversarialStackOptions = {}): Promise<AdversarialStack> {
   const encryptionAlg = options.encryptionAlg ?? 'RSA-OAEP-256';
-  const appPort = await freePort();
+  const [appPort] = await freePorts(1);
   const appUrl = `http://localhost:${appPort}`;
   const [fc, fcp] = await Promise.all([
     AdversarialProvider.start({ platform: 'fc', clientId: DEMO_DEFAULTS.fcClientId, clientSecret: DEMO_DEFAULTS.fcClientSecret }),

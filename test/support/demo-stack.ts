@@ -3,7 +3,6 @@
  * real oidc-provider, real keys, real HTTP. Also drives a whole sign-in as a browser would.
  */
 import { writeFile, mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -26,20 +25,10 @@ import {
   type TokenEndpointAuthMethod,
 } from '../../libs/franceconnect/src/index.js';
 import { completeEmulatorLogin, type EmulatorLoginChoice } from './emulator-login.js';
+import { freePorts } from './ports.js';
 import type { AgentResponse, HttpAgent } from './http-agent.js';
 
-/** Ports the OS says are free right now. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
+export { freePorts };
 
 /**
  * A private JWKS with one key per encryption algorithm, and one signing key per `signingAlgs` (for

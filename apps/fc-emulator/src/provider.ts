@@ -70,6 +70,18 @@ function runtimeErrorCode(error: string): string {
   }
 }
 
+/**
+ * The description shown on the error page. For an unregistered redirect_uri it names the URI received and
+ * the ones registered, so that a developer sees at once which one differs (`127.0.0.1` for `localhost`, a
+ * missing path): the emulator's registrations are not secret, FranceConnect's page says less.
+ */
+function describeRenderedError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): string | undefined {
+  const received = ctx.oidc?.params?.redirect_uri;
+  const registered = ctx.oidc?.client?.redirectUris;
+  if (out.error !== 'invalid_redirect_uri' || typeof received !== 'string') return out.error_description;
+  return `${out.error_description ?? 'redirect_uri not registered'}: received ${received}; registered: ${(registered ?? []).join(', ') || 'none'}`;
+}
+
 /** Where FranceConnect's `error_uri` points (`ERROR_URI_BASE`). */
 const ERROR_URI = 'https://docs.partenaires.franceconnect.gouv.fr/fs/fs-technique/fs-technique-erreurs/';
 
@@ -202,7 +214,7 @@ export async function createPlatformProvider(options: PlatformProviderOptions): 
     // `back/libs/oidc-provider/src/services/oidc-provider-config.service.ts`). Its front refuses
     // `code_challenge` at /authorize all the same (core-checks.ts), unless the emulator's acceptPkce is on.
     pkce: { required: () => false },
-    renderError: (ctx, out) => renderHtml(ctx, errorPage({ platform, code: runtimeErrorCode(out.error), error: out.error, description: out.error_description })),
+    renderError: (ctx, out) => renderHtml(ctx, errorPage({ platform, code: runtimeErrorCode(out.error), error: out.error, description: describeRenderedError(ctx, out) })),
     responseTypes: ['code'],
     routes: ROUTES,
     // Every key of `claims` is a scope too; 'openid' is oidc-provider's own.
