@@ -6,7 +6,6 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,22 +38,8 @@ export function compileProcesses(): void {
   console.log(`compiled the benchmark processes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** Ports the OS says are free right now. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve) => {
-          const server = createServer();
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
+// Below the OS's ephemeral range, so that nothing takes them between the check and the child's listen.
+export { freePorts } from '../../test/support/ports.js';
 
 /** Options of {@link BenchProcess.start}. */
 export interface StartProcessOptions {
