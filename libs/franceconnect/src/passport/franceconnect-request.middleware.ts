@@ -15,7 +15,7 @@ export class FranceConnectRequestMiddleware implements NestMiddleware {
 
   use(req: Request, _res: Response, next: NextFunction): void {
     bindAuthenticator(req, this.signIn);
-    const identity = req.session === undefined ? undefined : currentIdentity(req);
+    const identity = currentIdentity(req);
     if (identity !== undefined && req.user === undefined) req.user = identity;
     next();
   }
