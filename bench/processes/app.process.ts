@@ -104,7 +104,7 @@ async function redisInfrastructure(url: string, prefix: string): Promise<DemoInf
   await client.connect();
   return {
     sessionStore: new RedisStore({ client, prefix: `${prefix}sess:` }),
-    transactionStore: new RedisTransactionStore(client, `${prefix}tx:`),
+    transactionStore: new RedisTransactionStore(client, { prefix: `${prefix}tx:` }),
     close: async () => {
       // Only this run's keys: other data on this Redis is never touched.
       let deleted = 0;

@@ -55,6 +55,19 @@ describe.each(PLATFORMS)('userinfo endpoint failures on %s', (platform) => {
   });
 });
 
+describe.each(PLATFORMS)('answers too large to read on %s', (platform) => {
+  // Every answer is read up to maxAnswerBytes (256 KiB by default); these send 1 MiB.
+  const huge = JSON.stringify({ access_token: 'a'.repeat(1 << 20), token_type: 'Bearer', id_token: 'x' });
+  const tooLarge = { code: 'FC_PLATFORM_ANSWER_TOO_LARGE', status: 502 };
+  it.each<[string, Scenario]>([
+    ['the token endpoint streams 1 MiB', { token: () => ({ body: huge }) }],
+    ['the token endpoint declares 1 MiB', { token: () => ({ body: huge, headers: { 'content-length': String(Buffer.byteLength(huge)) } }) }],
+    ['the userinfo endpoint streams 1 MiB', { userinfo: () => ({ contentType: 'application/jwt', body: 'e'.repeat(1 << 20) }) }],
+  ])('refuses the answer when %s', async (_name, scenario) => {
+    await expectRejected(stack, await attack(stack, platform, scenario), tooLarge);
+  });
+});
+
 describe('discovery that names another issuer (rp-discovery-issuer-not-matching-config)', () => {
   let misconfigured: AdversarialStack;
   beforeAll(async () => {

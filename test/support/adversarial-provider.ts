@@ -74,6 +74,8 @@ export interface ForgedAnswer {
   readonly body: string;
   /** Wait this long before answering (a platform that hangs). */
   readonly delayMs?: number;
+  /** Headers to add (`content-length`: the body is then sent whole, not chunked). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link Forge.sign}. */
@@ -505,7 +507,7 @@ function json(res: ServerResponse, status: number, body: unknown, contentType = 
 async function send(res: ServerResponse, answer: ForgedAnswer): Promise<void> {
   if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
   if (res.destroyed) return;
-  res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'application/json', 'cache-control': 'no-store' });
+  res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType ?? 'application/json', 'cache-control': 'no-store', ...answer.headers });
   res.end(answer.body);
 }
 

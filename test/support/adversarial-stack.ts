@@ -129,6 +129,8 @@ export async function startAdversarialStack(options: AdversarialStackOptions = {
     FCP_ENCRYPTION_ALG: encryptionAlg,
     SP_KEYS_FILE: await serviceKeysFile(),
     SESSION_SECRET: 'security-suite-session-secret-0123456789abcdef',
+    // Every test plays its browsers from one address: the per-client limit still counts, far above them.
+    SIGN_IN_RATE_LIMIT: '1000000',
     // The sample app's own database, when it has one, in a file of this stack's.
     DATABASE_URL: `sqlite:${join(await mkdtemp(join(tmpdir(), 'fc-security-db-')), 'demo.sqlite')}`,
   });

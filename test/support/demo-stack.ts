@@ -145,6 +145,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     SP_KEYS_FILE: await writeServiceKeys(ENCRYPTION_ALGS, { signingAlgs: signs ? ['ES256'] : [] }),
     DATABASE_URL: `sqlite:${join(await mkdtemp(join(tmpdir(), 'fc-demo-db-')), 'demo.sqlite')}`,
     SESSION_SECRET: 'test-session-secret-0123456789abcdef0123456789',
+    // Every test plays its browsers from one address: the per-client limit still counts, far above them.
+    SIGN_IN_RATE_LIMIT: '1000000',
     ...options.env,
   });
   const app = await createDemoApp(config, { logger: false });

@@ -45,6 +45,9 @@ export function franceConnectOptions(
     production: config.production,
     // On Redis when REDIS_URL is set, so a sign-in started on one instance can finish on another.
     transactionStore: infrastructure.transactionStore,
+    // Counted on Redis too, so the limit holds across instances.
+    signInRateLimit:
+      config.signInRateLimit === false ? false : { ...(config.signInRateLimit && { limit: config.signInRateLimit }), storage: infrastructure.throttlerStorage },
     // One account per person across the two platforms, on the application's database.
     identityLinking: config.identityLinking
       ? {

@@ -33,6 +33,7 @@ export async function createDemoApp(config: DemoConfig, options: CreateDemoAppOp
     franceConnectSession({
       secrets: config.sessionSecrets,
       store: infrastructure.sessionStore,
+      encryptionSecrets: config.sessionEncryptionSecrets,
       secure,
       name: secure ? undefined : 'demo.sid',
     }),

@@ -34,6 +34,8 @@ export interface DemoConfig {
   readonly allowInsecureHttp: boolean;
   /** Session cookie secrets, the first signing (SESSION_SECRET, comma-separated for rotation). */
   readonly sessionSecrets: readonly string[];
+  /** SESSION_ENCRYPTION_SECRET: encrypt the library's session data at rest (comma-separated for rotation, first encrypts). */
+  readonly sessionEncryptionSecrets?: readonly string[];
   /** Redis URL for sessions and sign-in transactions shared by several instances; memory when absent. */
   readonly redisUrl?: string;
   /** Database URL: `postgres://…` for PostgreSQL; default a local SQLite file. */
@@ -52,6 +54,8 @@ export interface DemoConfig {
   readonly requestAmr: boolean;
   /** PKCE: send PKCE to both platforms (FranceConnect refuses it; for a platform that accepts it). */
   readonly pkce: boolean;
+  /** SIGN_IN_RATE_LIMIT: sign-ins one client may start per minute (default the library's, 60); `off` turns the limit off. */
+  readonly signInRateLimit?: number | false;
   readonly production: boolean;
 }
 
@@ -78,6 +82,10 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
   if (!ENCRYPTION_ALGS.includes(encryptionAlg)) problems.push(`FCP_ENCRYPTION_ALG must be one of ${ENCRYPTION_ALGS.join(', ')}.`);
   const signingAlg = (env.FC_SIGNING_ALG ?? 'ES256') as SigningAlg;
   if (signingAlg !== 'ES256' && signingAlg !== 'RS256') problems.push('FC_SIGNING_ALG must be ES256 or RS256.');
+  const signInRateLimit = env.SIGN_IN_RATE_LIMIT === undefined ? undefined : env.SIGN_IN_RATE_LIMIT === 'off' ? false : Number(env.SIGN_IN_RATE_LIMIT);
+  if (typeof signInRateLimit === 'number' && !(Number.isSafeInteger(signInRateLimit) && signInRateLimit > 0)) {
+    problems.push(`SIGN_IN_RATE_LIMIT "${env.SIGN_IN_RATE_LIMIT}" must be a number of sign-ins per minute, or off.`);
+  }
   const tokenAuth = (name: 'FCP_TOKEN_AUTH' | 'FC_TOKEN_AUTH'): TokenEndpointAuthMethod => {
     const value = env[name] ?? 'client_secret_post';
     if (value === 'client_secret_post' || value === 'private_key_jwt') return value;
@@ -99,6 +107,10 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     sessionSecrets = [randomBytes(32).toString('hex')];
   } else if (sessionSecrets.some((secret) => secret.length < 32)) {
     problems.push('SESSION_SECRET: each secret (comma-separated) must have at least 32 characters.');
+  }
+  const sessionEncryptionSecrets = env.SESSION_ENCRYPTION_SECRET ? env.SESSION_ENCRYPTION_SECRET.split(',').map((secret) => secret.trim()).filter(Boolean) : undefined;
+  if (sessionEncryptionSecrets?.some((secret) => secret.length < 32 || sessionSecrets.includes(secret))) {
+    problems.push('SESSION_ENCRYPTION_SECRET: each secret (comma-separated) must have at least 32 characters and differ from SESSION_SECRET.');
   }
   let identityHashSecret = env.IDENTITY_HASH_SECRET ?? '';
   if (!identityHashSecret) {
@@ -133,6 +145,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     keysFile: env.SP_KEYS_FILE,
     allowInsecureHttp,
     sessionSecrets,
+    sessionEncryptionSecrets,
     redisUrl,
     databaseUrl: env.DATABASE_URL || undefined,
     databaseSchema: env.DATABASE_SCHEMA || undefined,
@@ -142,6 +155,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DemoCon
     identityLinking: env.IDENTITY_LINKING !== 'false',
     requestAmr: env.REQUEST_AMR === 'true',
     pkce: env.PKCE === 'true',
+    signInRateLimit,
     production,
   };
 }

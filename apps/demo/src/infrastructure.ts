@@ -2,13 +2,16 @@ import { Logger } from '@nestjs/common';
 import { RedisStore } from 'connect-redis';
 import type { Store } from 'express-session';
 import { createClient, type RedisClientType } from 'redis';
-import { RedisTransactionStore, type TransactionStore } from '../../../libs/franceconnect/src/index.js';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { RedisThrottlerStorage, RedisTransactionStore, type TransactionStore } from '../../../libs/franceconnect/src/index.js';
 import type { DemoConfig } from './demo.config.js';
 
 /** Shared stores of the sample app: in memory by default, on Redis when `REDIS_URL` is set. */
 export interface DemoInfrastructure {
   readonly sessionStore?: Store;
   readonly transactionStore?: TransactionStore;
+  /** Where the per-client sign-in counts are kept (default: memory). */
+  readonly throttlerStorage?: ThrottlerStorage;
   /** Whether Redis answers, for the health check; `undefined` when Redis is not used. */
   redisReachable?(): Promise<boolean>;
   close(): Promise<void>;
@@ -45,6 +48,7 @@ export async function createInfrastructure(config: DemoConfig): Promise<DemoInfr
   return {
     sessionStore: new RedisStore({ client, prefix: 'fc:sess:' }),
     transactionStore: new RedisTransactionStore(client),
+    throttlerStorage: new RedisThrottlerStorage(client),
     redisReachable: async () => client.isReady && (await client.ping().then(() => true, () => false)),
     close: async () => {
       client.destroy();

@@ -42,7 +42,11 @@ export { FRANCECONNECT_TRANSACTION_STORE } from './transactions/transaction-stor
 export type { SignInTransaction, TransactionStore } from './transactions/transaction-store.interface.js';
 export { MemoryTransactionStore } from './transactions/memory-transaction.store.js';
 export { RedisTransactionStore } from './transactions/redis-transaction.store.js';
-export type { RedisTransactionClient } from './transactions/redis-transaction.store.js';
+export type { RedisTransactionClient, RedisTransactionStoreOptions } from './transactions/redis-transaction.store.js';
+export type { TransactionLimits } from './transactions/transaction-limits.js';
+export type { SignInRateLimitOptions } from './transactions/sign-in-rate-limit.js';
+export { RedisThrottlerStorage } from './transactions/redis-throttler-storage.js';
+export type { RedisThrottlerClient } from './transactions/redis-throttler-storage.js';
 
 export { KeyService } from './keys/key.service.js';
 export { ENCRYPTION_ALGS, KeySet, loadKeySet, generateEncryptionKey, generateSigningKey } from './keys/index.js';
@@ -75,6 +79,8 @@ export {
   ClientAuthenticationError,
   ClientMetadataError,
   TransactionExpiredError,
+  TooManySignInsError,
+  PlatformAnswerTooLargeError,
   UserInfoError,
 } from './errors/franceconnect.errors.js';
 export type { FranceConnectErrorOptions, PlatformId } from './errors/franceconnect.errors.js';

@@ -120,10 +120,9 @@ class AppModule {
 
 /** What a `redis` v4+ client offers, enough for `RedisTransactionStore` to compile against. */
 const redisLike: RedisTransactionClient = {
-  set: async () => 'OK',
-  getDel: async () => null,
+  eval: async () => null,
 };
-const stores: TransactionStore[] = [new RedisTransactionStore(redisLike), new MemoryTransactionStore()];
+const stores: TransactionStore[] = [new RedisTransactionStore(redisLike, { prefix: 'app:tx:', maxPending: 1000 }), new MemoryTransactionStore({ maxPerBrowser: 5 })];
 void AppModule.withFactory(stores[0]!);
 void IDENTITY_ENTITIES;
 

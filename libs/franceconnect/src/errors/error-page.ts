@@ -48,6 +48,14 @@ const MESSAGES: Readonly<Record<string, { title: string; text: string }>> = {
   },
   FC_CROSS_SITE_REQUEST: { title: 'Demande refusée', text: "Cette demande ne provient pas de ce site." },
   FC_NOT_AUTHENTICATED: { title: 'Connexion requise', text: 'Identifiez-vous pour accéder à cette page.' },
+  FC_TOO_MANY_SIGN_INS: {
+    title: 'Trop de tentatives de connexion',
+    text: 'Trop de connexions ont été commencées depuis votre connexion internet. Patientez une minute, puis réessayez.',
+  },
+  FC_PLATFORM_ANSWER_TOO_LARGE: {
+    title: 'Erreur technique',
+    text: "La réponse de la plateforme d'identification n'a pas pu être lue. Réessayez dans quelques instants.",
+  },
   FC_CLIENT_AUTHENTICATION_FAILED: {
     title: 'Service mal configuré',
     text: "Ce site n'a pas pu s'authentifier auprès de la plateforme d'identification. Le problème vient de ce site : réessayez plus tard.",

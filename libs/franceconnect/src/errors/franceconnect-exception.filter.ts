@@ -27,7 +27,8 @@ export class FranceConnectExceptionFilter implements ExceptionFilter {
       return;
     }
     this.log(exception, req);
-    if (exception.status === 503) res.setHeader('Retry-After', '5');
+    const retryAfter = exception.retryAfterSeconds ?? (exception.status === 503 ? 5 : undefined);
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
     if (wantsHtml(req)) {
       res.status(exception.status).type('html').send(renderErrorPage(exception));
       return;
@@ -48,7 +49,10 @@ export class FranceConnectExceptionFilter implements ExceptionFilter {
 
   private log(exception: FranceConnectError, req: Request): void {
     const line = `sign-in rejected code=${exception.code} status=${exception.status} platform=${exception.platform ?? '-'} path=${req.path}: ${exception.message}`;
-    if (exception.status >= 500 && exception.status !== 503) {
+    if (exception.status === 429) {
+      // A flood would write one line per request: the sign-in service warns once per client and window.
+      this.logger.debug(line);
+    } else if (exception.status >= 500 && exception.status !== 503) {
       this.logger.error(line);
     } else {
       this.logger.warn(line);

@@ -15,6 +15,8 @@ export interface FranceConnectErrorOptions {
   platform?: PlatformId;
   /** Extra fields for the JSON body (no personal data), e.g. the required and current eIDAS levels. */
   details?: Readonly<Record<string, string | number | boolean | null>>;
+  /** Seconds after which the client may try again (`Retry-After`). */
+  retryAfterSeconds?: number;
 }
 
 /** Base class of every error the library raises. */
@@ -29,12 +31,15 @@ export class FranceConnectError extends Error {
   readonly platform?: PlatformId;
   /** Extra fields added to the JSON body. */
   readonly details?: Readonly<Record<string, string | number | boolean | null>>;
+  /** Seconds after which the client may try again, sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
 
   constructor(message: string, options: FranceConnectErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.platform = options.platform;
     this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -72,6 +77,26 @@ export class IdentityStoreUnavailableError extends FranceConnectError {
   override readonly code = 'FC_IDENTITY_STORE_UNAVAILABLE';
   override readonly status = 503;
   override readonly oauthError = 'temporarily_unavailable';
+}
+
+/**
+ * This client started more sign-ins than `signInRateLimit` allows: it waits `retryAfterSeconds`. Sign-ins
+ * already started, and people already signed in, are not affected.
+ */
+export class TooManySignInsError extends FranceConnectError {
+  override readonly code = 'FC_TOO_MANY_SIGN_INS';
+  override readonly status = 429;
+  override readonly oauthError = 'temporarily_unavailable';
+}
+
+/**
+ * An answer of the platform (discovery, JWKS, token, userinfo) was larger than `maxAnswerBytes`: it is
+ * not read. No platform answer comes near the limit; something between the service and the platform is
+ * wrong.
+ */
+export class PlatformAnswerTooLargeError extends FranceConnectError {
+  override readonly code = 'FC_PLATFORM_ANSWER_TOO_LARGE';
+  override readonly status = 502;
 }
 
 /** The callback carried no sign-in transaction: missing, unknown, already used or from another browser. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { endSessionsOfAccount } from '../session/session-ending.js';
 import {
   ACR_MAX_LENGTH,
   IDENTITY_LINK_EVENTS,
@@ -143,13 +144,23 @@ export class IdentityLinkService {
   }
 
   /**
-   * Right to erasure: deletes the account, its identities and every pivot hash stored with them.
+   * Right to erasure: deletes the account, its identities and every pivot hash stored with them, then
+   * ends the account's live sessions in the stores of `franceConnectSession()` (the person's next request
+   * is signed out, on every instance sharing the store).
    *
-   * @returns `false` when there was no such account.
+   * @returns `false` when there was no such account (its sessions, if any, are ended all the same).
+   * @throws {Error} when the sessions could not all be ended (the account is deleted): call it again.
    */
   async deleteAccount(accountId: string): Promise<boolean> {
     const deleted = await this.store.deleteAccount(accountId);
     if (deleted) this.emit({ type: 'account-deleted', accountId });
+    try {
+      await endSessionsOfAccount(accountId);
+    } catch (error) {
+      throw new Error(`The account is deleted, but its sessions could not all be ended; call deleteAccount() again: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
     return deleted;
   }
 

@@ -4,7 +4,7 @@ import * as client from 'openid-client';
 import { LogoutStateError, type PlatformId } from '../errors/franceconnect.errors.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
-import { resetSession, sessionState, type LogoutTransaction } from '../session/session-state.js';
+import { liveAccessTokens, resetSession, sessionState, type LogoutTransaction } from '../session/session-state.js';
 import { PlatformRegistry } from './platform-registry.js';
 
 type PendingLogout = LogoutTransaction['remaining'][number];
@@ -31,7 +31,8 @@ export class LogoutService {
       (platform, index, all): platform is PlatformId => platform !== undefined && all.indexOf(platform) === index,
     );
     await resetSession(req);
-    await Promise.all(order.map((platform) => this.revoke(platform, state.accessTokens?.[platform])));
+    const live = liveAccessTokens(state.accessTokens);
+    await Promise.all(order.map((platform) => this.revoke(platform, live[platform]?.token)));
     const pending = order
       .filter((platform) => identities[platform] && this.options.platforms[platform]?.postLogoutRedirectUri)
       .map((platform) => ({ platform, idToken: identities[platform]!.idToken }));

@@ -6,6 +6,7 @@ import {
   FranceConnectError,
   IdTokenError,
   InternalSignInError,
+  PlatformAnswerTooLargeError,
   ProviderUnavailableError,
   TokenRequestError,
   type PlatformId,
@@ -17,6 +18,8 @@ import {
  */
 export function toFranceConnectError(error: unknown, platform: PlatformId): FranceConnectError {
   if (error instanceof FranceConnectError) return error;
+  const tooLarge = answerTooLarge(error);
+  if (tooLarge) return tooLarge;
   if (error instanceof client.AuthorizationResponseError) {
     return new CallbackError(error.error, error.error_description, { platform, cause: error });
   }
@@ -85,6 +88,14 @@ function describe(error: unknown): string {
   }
   const named = typeof claim === 'string' && /^[a-z_]{1,32}$/.test(claim) ? `${message} (${claim})` : message;
   return named.slice(0, 200);
+}
+
+/** The {@link PlatformAnswerTooLargeError} a size-limited answer failed with, wherever it sits in the `cause` chain. */
+export function answerTooLarge(error: unknown): PlatformAnswerTooLargeError | undefined {
+  for (let current = error, depth = 0; current && depth < 6; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof PlatformAnswerTooLargeError) return current;
+  }
+  return undefined;
 }
 
 /** Timeouts, refused connections and DNS failures, wherever they sit in the `cause` chain. */

@@ -3,7 +3,8 @@ import * as client from 'openid-client';
 import { InternalSignInError, ProviderUnavailableError } from '../errors/franceconnect.errors.js';
 import type { KeyService } from '../keys/key.service.js';
 import type { ResolvedFranceConnectOptions, ResolvedPlatform } from '../options/resolve-options.js';
-import { isNetworkFailure } from './map-error.js';
+import { answerTooLarge, isNetworkFailure } from './map-error.js';
+import { limitAnswerSize } from './answer-size-limit.js';
 import { deadlineFetch } from './deadline-fetch.js';
 
 /**
@@ -22,7 +23,10 @@ export class PlatformClient {
   private keysVersion?: string;
   private discovering?: Promise<client.Configuration>;
   private lastFailureAt = 0;
-  /** Every request to the platform after discovery goes through it: its deadline is `httpTimeoutMs`. */
+  /**
+   * Every request to the platform goes through it: its deadline is `httpTimeoutMs`, its answer is read up
+   * to `maxAnswerBytes`.
+   */
   private readonly fetch: client.CustomFetch;
 
   constructor(
@@ -31,7 +35,7 @@ export class PlatformClient {
     private readonly keys: KeyService | undefined,
     private readonly logger: Logger,
   ) {
-    this.fetch = deadlineFetch(options.httpTimeoutMs);
+    this.fetch = limitAnswerSize(deadlineFetch(options.httpTimeoutMs), options.maxAnswerBytes, platform.id);
   }
 
   /**
@@ -71,10 +75,11 @@ export class PlatformClient {
       discovered = await client.discovery(new URL(platform.issuer), platform.clientId, this.clientMetadata(), client.None(), {
         execute: options.allowInsecureHttp ? [client.allowInsecureRequests] : [],
         timeout: options.httpTimeoutMs / 1000,
+        [client.customFetch]: this.fetch,
       });
     } catch (error) {
       this.lastFailureAt = Date.now();
-      const reason = isNetworkFailure(error) ? 'unreachable' : 'invalid discovery document';
+      const reason = isNetworkFailure(error) ? 'unreachable' : answerTooLarge(error) ? 'discovery document too large' : 'invalid discovery document';
       this.logger.warn(`${platform.label} discovery failed (${reason}) at ${platform.issuer}`);
       throw new ProviderUnavailableError(`${platform.label} is unavailable (${reason})`, { platform: platform.id, cause: error });
     }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Configuration } from 'openid-client';
 import { PLATFORM_LEVELS, satisfiesEidas, type EidasLevel } from '../acr/eidas.js';
@@ -13,6 +13,7 @@ import {
   IssuerMismatchError,
   SessionStoreUnavailableError,
   StateMismatchError,
+  TooManySignInsError,
   TransactionExpiredError,
   type FranceConnectError,
   type PlatformId,
@@ -22,7 +23,8 @@ import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/
 import { IdentityLinkService } from '../identity/identity-link.service.js';
 import type { LinkResult } from '../identity/identity-link.types.js';
 import { isSessionPerson } from '../session/session-person.js';
-import { requireSession, sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type SessionAccount } from '../session/session-state.js';
+import { requireSession, sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type HeldAccessToken, type SessionAccount } from '../session/session-state.js';
+import { SignInRateLimiter } from '../transactions/sign-in-rate-limit.js';
 import { browserBinding, browserKeyForSignIn, readBrowserKey, type BrowserCookieOptions } from '../transactions/browser-binding.js';
 import {
   FRANCECONNECT_TRANSACTION_STORE,
@@ -72,8 +74,13 @@ export interface StartSignInOptions {
  * creates no session), and taken atomically by its callback, in that browser only, before anything else.
  */
 @Injectable()
-export class SignInService implements FranceConnectAuthenticator {
+export class SignInService implements FranceConnectAuthenticator, OnModuleDestroy {
   private readonly logger = new Logger('FranceConnect');
+  /** The per-client limit on sign-in starts, unless turned off. */
+  private readonly rateLimiter?: SignInRateLimiter;
+  /** Transactions the store dropped to stay bounded since the last warning, and when the next may be written. */
+  private dropped = 0;
+  private nextDropWarning = 0;
   /** One strategy per platform, for the openid-client configuration it was built with. */
   private readonly strategies = new Map<PlatformId, { readonly config: Configuration; readonly strategy: FranceConnectStrategy }>();
   /** The transaction a callback took, handed to the verify step of that same request. */
@@ -84,7 +91,13 @@ export class SignInService implements FranceConnectAuthenticator {
     private readonly registry: PlatformRegistry,
     @Inject(FRANCECONNECT_TRANSACTION_STORE) private readonly transactions: TransactionStore,
     @Optional() @Inject(IdentityLinkService) private readonly identityLinks?: IdentityLinkService | null,
-  ) {}
+  ) {
+    if (options.signInRateLimit) this.rateLimiter = new SignInRateLimiter(options.signInRateLimit);
+  }
+
+  onModuleDestroy(): void {
+    this.rateLimiter?.close();
+  }
 
   /** The platforms this module was configured with. */
   get platforms(): PlatformId[] {
@@ -145,11 +158,13 @@ export class SignInService implements FranceConnectAuthenticator {
    *
    * @throws {ProviderUnavailableError} while the platform cannot be discovered.
    * @throws {SessionStoreUnavailableError} when the transaction cannot be stored.
+   * @throws {TooManySignInsError} when this client started more sign-ins than `signInRateLimit` allows.
    */
   async start(platformId: PlatformId, req: Request, options: StartSignInOptions = {}): Promise<SignInOutcome> {
     const returnTo = isSameOriginPath(options.returnTo) ? options.returnTo : this.options.defaultReturnTo;
     // The callback stores the identity in the session: a missing session middleware is said now.
     requireSession(req);
+    if (this.rateLimiter) await this.storeCall(platformId, () => this.rateLimiter!.count(req, platformId), TooManySignInsError);
     let draft: AuthorizationDraft | undefined;
     const outcome = await this.run(platformId, req, {
       acr: options.acr,
@@ -173,10 +188,24 @@ export class SignInService implements FranceConnectAuthenticator {
       createdAt: Date.now(),
     };
     // Kept a little longer than its lifetime, so a late callback is told "expired" rather than "unknown".
-    await this.storeCall(platformId, () =>
+    const dropped = await this.storeCall(platformId, () =>
       this.transactions.put(transactionKey(platformId, draft!.state, transaction.binding), transaction, this.options.transactionTtlSeconds + TRANSACTION_GRACE_SECONDS),
     );
+    if (dropped) this.warnOfDropped(dropped);
     return outcome;
+  }
+
+  /**
+   * The store dropped older pending sign-ins to stay within its limits (a browser starting many, or a
+   * flood): the people concerned will have to start again. At most one line a minute.
+   */
+  private warnOfDropped(dropped: number): void {
+    this.dropped += dropped;
+    const now = Date.now();
+    if (now < this.nextDropWarning) return;
+    this.nextDropWarning = now + 60_000;
+    this.logger.warn(`sign-in transaction store full: ${this.dropped} oldest pending sign-in(s) dropped since the last such line (see TransactionLimits)`);
+    this.dropped = 0;
   }
 
   /**
@@ -239,11 +268,15 @@ export class SignInService implements FranceConnectAuthenticator {
     };
   }
 
-  /** Runs a transaction store call, failing closed with a 503 when the store is unreachable. */
-  private async storeCall<T>(platformId: PlatformId, call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a transaction store call, failing closed with a 503 when the store is unreachable; an error of
+   * the `passing` class is the call's own answer and goes through.
+   */
+  private async storeCall<T>(platformId: PlatformId, call: () => Promise<T>, passing?: new (...args: never[]) => Error): Promise<T> {
     try {
       return await call();
     } catch (error) {
+      if (passing && error instanceof passing) throw error;
       this.logger.error(`sign-in transaction store unavailable platform=${platformId}`);
       throw new SessionStoreUnavailableError('The session store is unavailable', { platform: platformId, cause: error });
     }
@@ -351,7 +384,7 @@ function transactionKey(platformId: PlatformId, state: string, binding: string):
 
 interface VerifiedUser {
   identity: FcIdentity;
-  accessToken: string;
+  accessToken: HeldAccessToken;
 }
 
 type StrategyResult =

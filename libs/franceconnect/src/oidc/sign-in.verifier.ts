@@ -2,16 +2,16 @@ import * as client from 'openid-client';
 import { assertAcrSatisfies } from '../acr/eidas.js';
 import { EncryptionRequiredError, IdTokenError, UserInfoError } from '../errors/franceconnect.errors.js';
 import type { ResolvedPlatform } from '../options/resolve-options.js';
-import type { FcIdentity } from '../session/session-state.js';
+import type { FcIdentity, HeldAccessToken } from '../session/session-state.js';
 import type { SignInTransaction } from '../transactions/transaction-store.interface.js';
-import { isNetworkFailure, toFranceConnectError, unexpectedStatus } from './map-error.js';
+import { answerTooLarge, isNetworkFailure, toFranceConnectError, unexpectedStatus } from './map-error.js';
 
 type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
 
 /** A verified sign-in: the identity to keep, and the access token kept server-side for revocation. */
 export interface VerifiedSignIn {
   readonly identity: FcIdentity;
-  readonly accessToken: string;
+  readonly accessToken: HeldAccessToken;
 }
 
 /** Options of {@link verifySignIn}. */
@@ -78,7 +78,7 @@ export async function verifySignIn(
     userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
   } catch (error) {
     // A platform that is down or answers with an error page is unavailable, not a forger.
-    if (isNetworkFailure(error) || (unexpectedStatus(error) ?? 0) >= 500) throw toFranceConnectError(error, platform.id);
+    if (isNetworkFailure(error) || answerTooLarge(error) || (unexpectedStatus(error) ?? 0) >= 500) throw toFranceConnectError(error, platform.id);
     const reason = error instanceof Error ? error.message.slice(0, 200) : 'invalid answer';
     throw new UserInfoError(`The platform's userinfo answer failed a check: ${reason}`, { platform: platform.id, cause: error });
   }
@@ -98,6 +98,7 @@ export async function verifySignIn(
       idToken,
       signedInAt: Date.now(),
     },
-    accessToken: tokens.access_token,
+    // Kept only as long as it can be revoked: FranceConnect's access tokens live 60 s.
+    accessToken: { token: tokens.access_token, expiresAt: Date.now() + (tokens.expires_in ?? 60) * 1000 },
   };
 }

@@ -3,6 +3,7 @@ import type { EncryptionAlg, KeySource } from '../keys/index.js';
 import type { DataSource } from 'typeorm';
 import type { IdentityLinkOptions } from '../identity/identity-link.options.js';
 import type { IdentityStore } from '../identity/identity-store.interface.js';
+import type { SignInRateLimitOptions } from '../transactions/sign-in-rate-limit.js';
 import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 
 /** Signature algorithms a platform may be registered with. FranceConnect+ signs with ES256 only. */
@@ -131,9 +132,23 @@ export interface FranceConnectModuleOptions {
   identityLinking?: IdentityLinkingOptions;
   /**
    * Where sign-in transactions are kept between the redirect and the callback. Default: in process memory
-   * (one instance only). Behind a load balancer, use `new RedisTransactionStore(redisClient)`.
+   * (one instance only), at most 10 per browser and 50,000 in all, the oldest dropped first. Behind a load
+   * balancer, use `new RedisTransactionStore(redisClient)`; either store takes other limits
+   * (`new MemoryTransactionStore({ maxPending: 100_000 })`).
    */
   transactionStore?: TransactionStore;
+  /**
+   * How many sign-ins one client (IP address, IPv6 /64) may start: a sliding window on `@nestjs/throttler`'s
+   * storage. Default `{ limit: 60, ttlSeconds: 60 }` in process memory; past it the client gets 429
+   * `FC_TOO_MANY_SIGN_INS`. Behind a proxy, set Express's `trust proxy` so the limit counts browsers, not
+   * the proxy. `false` turns it off (only behind a gateway that limits it already).
+   */
+  signInRateLimit?: SignInRateLimitOptions | false;
+  /**
+   * Largest answer read from a platform (discovery, JWKS, token, userinfo), in bytes. Default `262144`
+   * (256 KiB; the platforms' answers take a few kB). A larger one is not read: `FC_PLATFORM_ANSWER_TOO_LARGE`.
+   */
+  maxAnswerBytes?: number;
   /** Minimum delay between two discovery attempts while a platform is unreachable, in milliseconds. Default `1000`. */
   discoveryRetryMs?: number;
 }

@@ -3,6 +3,7 @@ import { FranceConnectConfigurationError, type PlatformId } from '../errors/fran
 import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
 import { IdentityConfigurationError } from '../identity/identity.errors.js';
 import { resolveIdentityLinkOptions } from '../identity/identity-link.options.js';
+import type { SignInRateLimitOptions } from '../transactions/sign-in-rate-limit.js';
 import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 import type {
   FranceConnectModuleOptions,
@@ -79,6 +80,9 @@ export interface ResolvedFranceConnectOptions {
   readonly logoutStateRequired: boolean;
   readonly afterLogoutPath: string;
   readonly transactionStore?: TransactionStore;
+  /** `false` when turned off. */
+  readonly signInRateLimit: Required<Omit<SignInRateLimitOptions, 'storage'>> & Pick<SignInRateLimitOptions, 'storage'> | false;
+  readonly maxAnswerBytes: number;
   readonly identityLinking?: IdentityLinkingOptions;
 }
 
@@ -156,6 +160,8 @@ export function resolveFranceConnectOptions(
     logoutStateRequired: options.logoutStateRequired !== false,
     afterLogoutPath,
     transactionStore: options.transactionStore,
+    signInRateLimit: resolveSignInRateLimit(options.signInRateLimit, problems),
+    maxAnswerBytes: positiveNumber('maxAnswerBytes', options.maxAnswerBytes, 262_144, problems),
     identityLinking: checkIdentityLinking(options.identityLinking, problems),
   };
   if (options.transactionStore !== undefined && (typeof options.transactionStore?.put !== 'function' || typeof options.transactionStore?.take !== 'function')) {
@@ -330,6 +336,25 @@ function checkUrl(at: string, value: unknown, allowInsecureHttp: boolean, proble
     problems.push(`${at} "${value}" must not contain a fragment.`);
   }
   return value;
+}
+
+function resolveSignInRateLimit(raw: SignInRateLimitOptions | false | undefined, problems: string[]): ResolvedFranceConnectOptions['signInRateLimit'] {
+  if (raw === false) return false;
+  if (raw !== undefined && (typeof raw !== 'object' || raw === null)) {
+    problems.push('signInRateLimit must be an object such as { limit: 60, ttlSeconds: 60 }, or false.');
+    return false;
+  }
+  const limit = raw?.limit ?? 60;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    problems.push(`signInRateLimit.limit must be a whole number of at least 1 (default 60), got ${String(limit)}.`);
+  }
+  const ttlSeconds = positiveNumber('signInRateLimit.ttlSeconds', raw?.ttlSeconds, 60, problems);
+  const storage = raw?.storage;
+  if (storage !== undefined && typeof storage?.increment !== 'function') {
+    problems.push('signInRateLimit.storage must be a @nestjs/throttler storage (with increment()): e.g. new RedisThrottlerStorage(redisClient).');
+  }
+  // The storage is the application's object (a client inside): kept as given, never frozen.
+  return { limit, ttlSeconds, ...(storage === undefined ? {} : { storage }) };
 }
 
 function positiveNumber(at: string, value: number | undefined, fallback: number, problems: string[], zeroAllowed = false): number {

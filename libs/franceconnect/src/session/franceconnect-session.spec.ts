@@ -115,7 +115,7 @@ describe('franceConnectSession', () => {
         })
         .get('/sign-in', (req, res, next) => {
           const before = req.sessionID;
-          storeSignedIn(req, identity, 'access-token', undefined, true).then(() => res.json({ before, after: req.sessionID }), next);
+          storeSignedIn(req, identity, { token: 'access-token', expiresAt: Date.now() + 60_000 }, undefined, true).then(() => res.json({ before, after: req.sessionID }), next);
         })
         .listen(0);
       servers.push(server);

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session, { type Store } from 'express-session';
+import { SealedSessionStore } from './sealed-session-store.js';
+import { registerSessionStore } from './session-ending.js';
 import { recordGeneratedSessionId } from './session-state.js';
 import { wantsHtml } from '../errors/content-negotiation.js';
 import { renderErrorPage } from '../errors/error-page.js';
@@ -24,6 +26,13 @@ export interface FranceConnectSessionOptions {
   idleTimeoutSeconds?: number;
   /** Absolute lifetime: the session ends this long after it began, whatever the activity, in seconds. Default `43200`. */
   absoluteTimeoutSeconds?: number;
+  /**
+   * Encrypt the library's part of each session (ID tokens, access tokens, claims, the account) in the
+   * store, with AES-256-GCM under keys derived from these secrets (at least 32 characters each, not the
+   * cookie's). The first encrypts; all decrypt, so a secret is rotated by putting the new one first and
+   * removing the old one after the absolute lifetime. Default: none (stored as is). Recommended on Redis.
+   */
+  encryptionSecrets?: string | readonly string[];
 }
 
 /**
@@ -42,6 +51,17 @@ export function franceConnectSession(options: FranceConnectSessionOptions): Requ
   if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 32)) {
     throw new Error('franceConnectSession: every secret must be a string of at least 32 characters (a random value).');
   }
+  const encryptionSecrets = options.encryptionSecrets === undefined ? [] : typeof options.encryptionSecrets === 'string' ? [options.encryptionSecrets] : [...options.encryptionSecrets];
+  if (options.encryptionSecrets !== undefined && (encryptionSecrets.length === 0 || encryptionSecrets.some((secret) => typeof secret !== 'string' || secret.length < 32))) {
+    throw new Error('franceConnectSession: every encryption secret must be a string of at least 32 characters (a random value).');
+  }
+  if (encryptionSecrets.some((secret) => secrets.includes(secret))) {
+    throw new Error('franceConnectSession: an encryption secret must not also sign the cookie: give each its own random value.');
+  }
+  // The store is made here even when it is express-session's default, so that erasure can reach it.
+  const given = options.store ?? new session.MemoryStore();
+  const store = encryptionSecrets.length > 0 ? new SealedSessionStore(given, encryptionSecrets) : given;
+  registerSessionStore(store);
   const secure = options.secure ?? true;
   const idle = options.idleTimeoutSeconds ?? 1800;
   const absolute = options.absoluteTimeoutSeconds ?? 43_200;
@@ -49,7 +69,7 @@ export function franceConnectSession(options: FranceConnectSessionOptions): Requ
   const middleware = session({
     name: options.name ?? (secure ? '__Host-fc.sid' : 'fc.sid'),
     secret: secrets,
-    store: options.store,
+    store,
     resave: false,
     saveUninitialized: false,
     rolling: true,

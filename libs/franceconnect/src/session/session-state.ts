@@ -45,10 +45,26 @@ export interface FranceConnectSessionState {
   current?: PlatformId;
   /** The account of the person, when identity linking is configured. */
   account?: SessionAccount;
-  /** Access tokens kept server-side, for revocation at logout; never returned to the browser. */
-  accessTokens?: Partial<Record<PlatformId, string>>;
+  /**
+   * Access tokens kept server-side for revocation at logout while they live (60 s on FranceConnect),
+   * never returned to the browser; expired ones are dropped at the next write of the session.
+   */
+  accessTokens?: Partial<Record<PlatformId, HeldAccessToken>>;
   /** A logout in progress at the platforms: the `state` sent and the platforms still to visit. */
   logout?: LogoutTransaction;
+}
+
+/** An access token and when it expires, in milliseconds since the epoch. */
+export interface HeldAccessToken {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
+/** The access tokens that can still be used (and so revoked); an older session's plain strings are dropped. */
+export function liveAccessTokens(held: FranceConnectSessionState['accessTokens'], now = Date.now()): Partial<Record<PlatformId, HeldAccessToken>> {
+  return Object.fromEntries(
+    Object.entries(held ?? {}).filter(([, token]) => typeof token === 'object' && token !== null && token.expiresAt > now),
+  ) as Partial<Record<PlatformId, HeldAccessToken>>;
 }
 
 /** A logout in progress, one platform at a time. */
@@ -128,7 +144,7 @@ export function recordGeneratedSessionId(req: Request, id: string): void {
 export async function storeSignedIn(
   req: Request,
   identity: FcIdentity,
-  accessToken: string | undefined,
+  accessToken: HeldAccessToken | undefined,
   account: SessionAccount | undefined,
   samePerson: boolean,
 ): Promise<void> {
@@ -146,7 +162,7 @@ export async function storeSignedIn(
     identities: { ...previous.identities, [identity.platform]: identity },
     current: identity.platform,
     ...(account && { account }),
-    accessTokens: { ...previous.accessTokens, [identity.platform]: accessToken },
+    accessTokens: { ...liveAccessTokens(previous.accessTokens), ...(accessToken && { [identity.platform]: accessToken }) },
   };
   await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
 }

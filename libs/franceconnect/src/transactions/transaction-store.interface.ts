@@ -22,11 +22,15 @@ export interface SignInTransaction {
  * makes a replayed callback, or the same callback reaching two instances at once, succeed at most once.
  * Implementations: {@link MemoryTransactionStore} (one process) and {@link RedisTransactionStore}.
  * A store that cannot be reached must throw, never answer "not found": the library then fails closed
- * with a 503.
+ * with a 503. A store must stay bounded whatever arrives (see `TransactionLimits`): both built-in
+ * stores drop the oldest transactions past their limits.
  */
 export interface TransactionStore {
-  /** Stores a transaction under `key` for `ttlSeconds`. */
-  put(key: string, transaction: SignInTransaction, ttlSeconds: number): Promise<void>;
+  /**
+   * Stores a transaction under `key` for `ttlSeconds`, and returns how many older transactions it dropped
+   * to stay within its limits (the library logs it), or nothing.
+   */
+  put(key: string, transaction: SignInTransaction, ttlSeconds: number): Promise<number | void>;
   /** Returns and deletes the transaction under `key`, atomically; `undefined` when absent or expired. */
   take(key: string): Promise<SignInTransaction | undefined>;
 }
