@@ -6,10 +6,13 @@
  *
  * 1. compiles libs/franceconnect/src and apps/fc-emulator/src (the testing entry re-exports the emulator)
  *    with tsconfig.package.json into <dir>/package/, declarations and source maps included, specs excluded;
- * 2. makes sure the compiled `franceconnect` bin starts with a `#!/usr/bin/env node` line and is executable;
+ * 2. makes sure every compiled bin (`franceconnect`, `franceconnect-emulator`) starts with a
+ *    `#!/usr/bin/env node` line, is executable and is inside the package's `files`;
  * 3. writes the package's package.json from libs/franceconnect/package.json, with the version, engines and
  *    dependency ranges of the root package.json, so the package asks for what the workspace is tested with;
- * 4. copies README.md, LICENSE, CHANGELOG.md, SECURITY.md and the documents the README links to;
+ * 4. copies the package's own README (libs/franceconnect/README.package.md, as README.md: the repository's
+ *    README speaks of `npm ci` and `npm start`, which a package user cannot run), LICENSE, CHANGELOG.md,
+ *    SECURITY.md and the documents they link to;
  * 5. runs `npm pack` and prints the tarball's absolute path as the last line of its output.
  *
  * Exit code 0 on success, 1 on a failure (with the reason on stderr). Needs nothing but `npm ci`.
@@ -18,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TEMPLATE = join(ROOT, 'libs/franceconnect/package.json');
@@ -25,14 +29,21 @@ const TSCONFIG = join(ROOT, 'tsconfig.package.json');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const SHEBANG = '#!/usr/bin/env node';
 
-/** Files copied as they are into the package, relative to the repository root and to the package root. */
+/**
+ * Files copied as they are into the package: a path relative to both the repository root and the package
+ * root, or [path in the repository, path in the package].
+ */
 const DOCUMENTS = [
-  'README.md',
+  ['libs/franceconnect/README.package.md', 'README.md'],
   'LICENSE',
   'CHANGELOG.md',
   'SECURITY.md',
   'docs/keys.md',
+  'docs/franceconnect-contract.md',
+  'docs/franceconnect-contract-tests.md',
   'apps/fc-emulator/README.md',
+  // The default clients as a file to copy and edit, as the emulator's README suggests.
+  'apps/fc-emulator/clients.json',
   'libs/franceconnect/src/identity/README.md',
 ];
 
@@ -41,21 +52,20 @@ const FORBIDDEN = /(\.spec\.|\.test\.|\.e2e\.|\.bench\.)|(^|\/)(test|bench|apps\
 
 class PackError extends Error {}
 
+const USAGE = 'Usage: node scripts/pack.mjs [--out-dir <dir>]   (default: build/)';
+
 function parseArguments(argv) {
-  let outDir = join(ROOT, 'build');
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index];
-    if (argument === '--out-dir' && argv[index + 1]) {
-      outDir = resolve(argv[index + 1]);
-      index += 1;
-    } else if (argument === '--help' || argument === '-h') {
-      process.stdout.write('Usage: node scripts/pack.mjs [--out-dir <dir>]   (default: build/)\n');
-      process.exit(0);
-    } else {
-      throw new PackError(`Unknown argument ${JSON.stringify(argument)}. Usage: node scripts/pack.mjs [--out-dir <dir>]`);
-    }
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { 'out-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (error) {
+    throw new PackError(`${error.message}. ${USAGE}`);
   }
-  return { outDir };
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  return { outDir: values['out-dir'] === undefined ? join(ROOT, 'build') : resolve(values['out-dir']) };
 }
 
 function run(command, args, options) {
@@ -123,9 +133,12 @@ function packageManifest(rootManifest, template) {
   return manifest;
 }
 
-/** Adds the shebang to the compiled bin when the source lacks it, and makes the bin executable. */
+/** Adds the shebang to each compiled bin when its source lacks it, and makes every bin executable. */
 async function prepareBin(staging, manifest) {
-  for (const target of Object.values(manifest.bin ?? {})) {
+  for (const [name, target] of Object.entries(manifest.bin ?? {})) {
+    // npm only links a bin the package holds: a path outside `files` would install a dangling command.
+    const shipped = (manifest.files ?? []).some((entry) => (entry.endsWith('/') ? target.startsWith(entry) : target === entry));
+    if (!shipped) throw new PackError(`The bin ${name} (${target}) is outside the package's files: add its folder to "files" in the template.`);
     const file = join(staging, target);
     const text = await readFile(file, 'utf8').catch(() => {
       throw new PackError(`The bin ${target} was not compiled: check tsconfig.package.json and the bin path.`);
@@ -161,10 +174,10 @@ async function main() {
   await writeFile(join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
   for (const document of DOCUMENTS) {
-    const source = join(ROOT, document);
-    await mkdir(dirname(join(staging, document)), { recursive: true });
-    await copyFile(source, join(staging, document)).catch((error) => {
-      throw new PackError(`Cannot copy ${document} into the package: ${error.message}`);
+    const [from, to] = Array.isArray(document) ? document : [document, document];
+    await mkdir(dirname(join(staging, to)), { recursive: true });
+    await copyFile(join(ROOT, from), join(staging, to)).catch((error) => {
+      throw new PackError(`Cannot copy ${from} into the package as ${to}: ${error.message}`);
     });
   }
 

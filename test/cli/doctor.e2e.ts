@@ -98,6 +98,17 @@ describe('franceconnect doctor against the emulator and the sample app', () => {
     expect(detailOf(report, 'SP published JWKS')).toMatch(/FranceConnect\+ encrypts to kid ".+" \(RSA-OAEP-256, first of 3 keys\), matches the key file, max-age=300$/);
   });
 
+  it('tries the client id and secret at the token endpoint, and names the setting when the platform refuses them', async () => {
+    const accepted = await doctor(['--dev'], stackEnv(stack));
+    expect(detailOf(accepted.report, 'FC+ client auth')).toBe('client_secret_post; the client id and secret are accepted (a made-up code was refused as invalid_grant)');
+    expect(detailOf(accepted.report, 'FC client auth')).toMatch(/accepted/);
+    const { result, report } = await doctor(['--dev'], { ...stackEnv(stack), FCP_CLIENT_SECRET: 'a-wrong-client-secret-0123456789abcdef' });
+    expect(result.code).toBe(1);
+    expect(verdicts(report)['FC+ client auth']).toBe('FAIL');
+    expect(detailOf(report, 'FC+ client auth')).toMatch(/refused the client id or secret \(invalid_client\): check FCP_CLIENT_ID and FCP_CLIENT_SECRET/);
+    expect(verdicts(report)['FC client auth']).toBe('ok');
+  });
+
   it('sends the authorization request the module would send, and names the registration it does not match', async () => {
     const ok = await doctor(['--dev'], { ...stackEnv(stack), REQUEST_AMR: 'true' });
     expect(detailOf(ok.report, 'FC+ authorization request')).toMatch(/^accepted \(HTTP 303\); sends .*claims/);

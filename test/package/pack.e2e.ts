@@ -1,27 +1,34 @@
 /**
  * The npm package, as a service would receive it: `scripts/pack.mjs` builds and packs it, then the tarball
- * is checked (what it holds, what it leaves out, its package.json), installed into a temporary application
- * without the network, and used there: the main entry loads with the declared packages only, the bin runs,
- * and an application written against the two public entries compiles with strict settings and signs a
- * person in through the emulator shipped in the package.
+ * is checked (what it holds, what it leaves out, its package.json, its own README), installed into a
+ * temporary application without the network, and used there: the main entry loads with the declared
+ * packages only, both bins run from node_modules/.bin (the emulator's with a client registered by flags,
+ * answering discovery on both platforms), the README's snippets compile, and an application written
+ * against the two public entries compiles with strict settings and signs a person in through the emulator
+ * shipped in the package.
  *
- * "Installed" means: the tarball extracted into node_modules/nest-franceconnect, and each package the
- * package.json declares linked from the workspace's node_modules, so an undeclared import fails here as it
- * would after `npm install`.
+ * "Installed" means: the tarball extracted into node_modules/nest-franceconnect, each bin linked into
+ * node_modules/.bin, and each package the package.json declares linked from the workspace's node_modules,
+ * so an undeclared import fails here as it would after `npm install`. The tests run in order: the
+ * optional peers (oidc-provider) are linked only from the consumer's test on.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { validateClients } from '../../apps/fc-emulator/src/clients.js';
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const MAIN = 'libs/franceconnect/src/index';
 const TESTING = 'libs/franceconnect/src/testing/index';
 const BIN = 'libs/franceconnect/src/cli/main.js';
+const EMULATOR_BIN = 'apps/fc-emulator/src/main.js';
+const SECRET = 'packaged-app-secret-of-at-least-32-characters';
 
 interface Manifest {
   name: string;
@@ -73,6 +80,50 @@ function importedSpecifiers(source: string): string[] {
   return [...code.matchAll(pattern)].map((match) => match[1] ?? match[2] ?? match[3]!);
 }
 
+/** Compiler settings of the applications compiled against the package: strict, as a careful service sets them. */
+const APP_COMPILER_OPTIONS = {
+  target: 'ES2023',
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  strict: true,
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+  noUncheckedIndexedAccess: true,
+  types: ['node'],
+};
+
+/**
+ * tsc's errors in the application and in this package. Declarations are checked too (no skipLibCheck), but
+ * a third-party declaration that disagrees with a neighbour's version is not this package's to fix.
+ */
+function ourDiagnostics(compiled: Run): string[] {
+  const diagnostics = (compiled.stdout + compiled.stderr).split('\n').filter((line) => /error TS\d+/.test(line));
+  return diagnostics.filter((line) => !/^[^(]*node_modules\//.test(line) || line.startsWith('node_modules/nest-franceconnect/'));
+}
+
+/** The fenced code blocks of a Markdown text, with their language; a block indented in a list is dedented. */
+function codeBlocks(markdown: string): Array<{ lang: string; code: string }> {
+  return [...markdown.matchAll(/^( *)```(\w*)\n([\s\S]*?)^\1```/gm)].map(([, indent, lang, code]) => ({
+    lang: lang!,
+    code: code!.replace(new RegExp(`^${indent}`, 'gm'), ''),
+  }));
+}
+
+/** GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as hyphens. */
+function headingAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+}
+
+/** The environment of a command run from the temporary application: node on PATH, no FC_EMULATOR_* of the host. */
+function appEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FC_EMULATOR_')));
+  return { ...env, PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}` };
+}
+
 function listFiles(directory: string): string[] {
   return readdirSync(directory, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -88,9 +139,10 @@ describe('the npm package', () => {
   let appDir: string;
   let installed: string;
 
-  /** Links a workspace package into the temporary application's node_modules. */
+  /** Links a workspace package into the temporary application's node_modules (once). */
   const link = (name: string): void => {
     const target = join(appDir, 'node_modules', name);
+    if (existsSync(target)) return;
     mkdirSync(dirname(target), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules', name), target, 'dir');
   };
@@ -112,6 +164,11 @@ describe('the npm package', () => {
     mkdirSync(installed, { recursive: true });
     expect(run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']).status).toBe(0);
     manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Manifest;
+    // As npm does: one relative link per bin in node_modules/.bin.
+    mkdirSync(join(appDir, 'node_modules/.bin'));
+    for (const [name, target] of Object.entries(manifest.bin)) {
+      symlinkSync(join('../nest-franceconnect', target), join(appDir, 'node_modules/.bin', name));
+    }
     writeFileSync(join(appDir, 'package.json'), `${JSON.stringify({ name: 'packaged-service', private: true, type: 'module' })}\n`);
   }, 180_000);
 
@@ -126,18 +183,21 @@ describe('the npm package', () => {
       expect(entries).toContain(`${entry}.js.map`);
     }
     expect(entries).toContain(BIN);
+    expect(entries).toContain(EMULATOR_BIN);
     for (const file of ['index', 'emulator', 'provider', 'interactions', 'identities', 'main']) {
       expect(entries).toContain(`apps/fc-emulator/src/${file}.js`);
       expect(entries).toContain(`apps/fc-emulator/src/${file}.d.ts`);
     }
-    for (const document of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'docs/keys.md']) {
+    for (const document of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'docs/keys.md', 'apps/fc-emulator/README.md', 'apps/fc-emulator/clients.json']) {
       expect(entries).toContain(document);
     }
     // The identity migration ships: IDENTITY_MIGRATIONS points at it.
     expect(entries.some((entry) => /^libs\/franceconnect\/src\/identity\/migrations\/\d+-CreateIdentityTables\.js$/.test(entry))).toBe(true);
 
-    const bin = readFileSync(join(installed, BIN), 'utf8');
-    expect(bin.split('\n')[0]).toBe('#!/usr/bin/env node');
+    for (const file of [BIN, EMULATOR_BIN]) {
+      expect(readFileSync(join(installed, file), 'utf8').split('\n')[0], file).toBe('#!/usr/bin/env node');
+      expect(statSync(join(installed, file)).mode & 0o111, file).toBe(0o111);
+    }
     // Every source map carries its sources: the .ts files are not shipped.
     const map = JSON.parse(readFileSync(join(installed, `${MAIN}.js.map`), 'utf8')) as { sourcesContent?: string[] };
     expect(map.sourcesContent?.[0]).toContain('export { FranceConnectPlusModule }');
@@ -160,8 +220,8 @@ describe('the npm package', () => {
       type: 'module',
       license: 'MIT',
       engines: { node: rootManifest.engines.node },
-      bin: { franceconnect: BIN },
     });
+    expect(manifest.bin).toEqual({ franceconnect: BIN, 'franceconnect-emulator': EMULATOR_BIN });
     expect(manifest.exports).toEqual({
       '.': { types: `./${MAIN}.d.ts`, import: `./${MAIN}.js`, default: `./${MAIN}.js` },
       './testing': { types: `./${TESTING}.d.ts`, import: `./${TESTING}.js`, default: `./${TESTING}.js` },
@@ -210,18 +270,27 @@ describe('the npm package', () => {
     }
     const script = `
       const m = await import('nest-franceconnect');
+      const classes = Object.values(m).filter((value) => typeof value === 'function' && value.prototype instanceof Error);
+      // A class another exported error extends is a base (FranceConnectError): its code is never raised alone.
+      const bases = new Set(classes.map((value) => Object.getPrototypeOf(value)));
       const codes = [];
-      for (const value of Object.values(m)) {
-        if (typeof value !== 'function' || !(value.prototype instanceof Error)) continue;
+      const raised = [];
+      for (const value of classes) {
         for (const args of [['message'], [['problem']], ['error', 'description']]) {
-          try { codes.push(new value(...args).code); break; } catch {}
+          try {
+            const code = new value(...args).code;
+            if (typeof code !== 'string') break;
+            codes.push(code);
+            if (!bases.has(value)) raised.push(code);
+            break;
+          } catch {}
         }
       }
-      console.log(JSON.stringify({ names: Object.keys(m), codes }));`;
+      console.log(JSON.stringify({ names: Object.keys(m), codes, raised }));`;
     const loaded = run(process.execPath, ['--input-type=module', '-e', script], { cwd: appDir });
     expect(loaded.stderr).toBe('');
     expect(loaded.status).toBe(0);
-    const { names, codes } = JSON.parse(loaded.stdout) as { names: string[]; codes: string[] };
+    const { names, codes, raised } = JSON.parse(loaded.stdout) as { names: string[]; codes: string[]; raised: string[] };
     expect(names).toEqual(
       expect.arrayContaining([
         'FranceConnectPlusModule',
@@ -250,12 +319,14 @@ describe('the npm package', () => {
         'FranceConnectConfigurationError',
       ]),
     );
-    // Every code of the README's error table has its exported error class.
+    // Every code of the README's error table has its exported error class, and every error the package
+    // raises is in the table.
     const readme = readFileSync(join(installed, 'README.md'), 'utf8');
     const errorSection = readme.slice(readme.indexOf('\n## Errors'), readme.indexOf('\n## ', readme.indexOf('\n## Errors') + 1));
     const documented = [...errorSection.matchAll(/^\| `(FC_[A-Z_]+)` \|/gm)].map((match) => match[1]!);
     expect(documented.length).toBeGreaterThan(15);
     expect(documented.filter((code) => !codes.includes(code))).toEqual([]);
+    expect(raised.filter((code) => !documented.includes(code))).toEqual([]);
   });
 
   it('runs the franceconnect bin through its shebang', () => {
@@ -278,6 +349,73 @@ describe('the npm package', () => {
     expect(listed.stdout).toMatch(/RSA-OAEP-256\s+current/);
   });
 
+  it('has its own README: the install line first, no repository command, links that resolve', () => {
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    expect(readme).toBe(readFileSync(join(ROOT, 'libs/franceconnect/README.package.md'), 'utf8'));
+    // The first thing after the introduction is the install command, with every peer dependency.
+    const [install] = codeBlocks(readme);
+    expect(readme.indexOf('\n## ')).toBeGreaterThan(readme.indexOf(install!.code));
+    const [runtime, , development] = install!.code.split('\n');
+    expect(runtime).toMatch(/^npm install nest-franceconnect /);
+    const optional = Object.keys(manifest.peerDependenciesMeta ?? {});
+    const required = Object.keys(manifest.peerDependencies).filter((name) => !optional.includes(name));
+    expect(required.filter((name) => !runtime!.split(' ').includes(name))).toEqual([]);
+    expect(development).toMatch(/^npm install --save-dev /);
+    expect(optional.filter((name) => !development!.split(' ').includes(name))).toEqual([]);
+    // What only a clone of the repository can run.
+    expect(readme).not.toMatch(/\bnpm (ci|start|test|run)\b/);
+
+    // Every relative link of every document in the package reaches a file (and heading) of the package.
+    const broken: string[] = [];
+    for (const document of entries.filter((entry) => entry.endsWith('.md'))) {
+      const text = readFileSync(join(installed, document), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target!)) continue;
+        const [path, anchor] = target!.split('#');
+        const file = relative(installed, resolve(installed, dirname(document), path!)).split(sep).join('/');
+        if (!entries.includes(file)) {
+          broken.push(`${document} → ${target}`);
+        } else if (anchor !== undefined && file.endsWith('.md')) {
+          const headings = [...readFileSync(join(installed, file), 'utf8').matchAll(/^#+ (.+)$/gm)].map((match) => headingAnchor(match[1]!));
+          if (!headings.includes(anchor)) broken.push(`${document} → ${target} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('runs franceconnect-emulator from node_modules/.bin: its help, its mistakes, and oidc-provider missing', () => {
+    const bin = join(appDir, 'node_modules/.bin/franceconnect-emulator');
+    const options: SpawnSyncOptions = { cwd: appDir, env: appEnv() };
+    const help = run(bin, ['--help'], options);
+    expect(help.stderr).toBe('');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: franceconnect-emulator /);
+    // Both READMEs use flags that exist, and the emulator's lists every one.
+    const flags = new Set(help.stdout.match(/--[a-z][a-z-]+/g));
+    const emulatorReadme = readFileSync(join(installed, 'apps/fc-emulator/README.md'), 'utf8');
+    expect([...flags].filter((flag) => !emulatorReadme.includes(`\`${flag}`))).toEqual([]);
+    for (const readme of [readFileSync(join(installed, 'README.md'), 'utf8'), emulatorReadme]) {
+      const commands = codeBlocks(readme).filter((block) => block.lang === 'sh' && block.code.includes('franceconnect-emulator'));
+      const used = commands.flatMap((block) => block.code.match(/--[a-z][a-z-]+/g) ?? []);
+      expect(used.filter((flag) => !flags.has(flag))).toEqual([]);
+    }
+
+    const typo = run(bin, ['--redirect-url', 'http://localhost:3000/auth/fcp/callback'], options);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain('unknown option --redirect-url. Did you mean --redirect-uri?');
+    const missing = run(bin, ['--client-id', 'packaged-app', '--client-secret', SECRET], options);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('redirect_uris must be a non-empty array of absolute http(s) URLs. It is set by --redirect-uri <url>.');
+    expect(missing.stderr).not.toContain(SECRET);
+
+    // The optional peer is linked from the next test on: here the emulator says how to install it.
+    expect(existsSync(join(appDir, 'node_modules/oidc-provider'))).toBe(false);
+    const withoutProvider = run(bin, ['--fc-port', '0', '--fcp-port', '0'], options);
+    expect(withoutProvider.status).toBe(1);
+    expect(withoutProvider.stderr).toContain('npm install --save-dev oidc-provider');
+  });
+
   it('compiles an application against the public API only, and signs a person in through the packaged emulator', () => {
     // The optional peers the testing entry needs, and the application's own packages.
     for (const name of Object.keys(manifest.peerDependenciesMeta ?? {})) link(name);
@@ -286,28 +424,10 @@ describe('the npm package', () => {
     copyFileSync(join(ROOT, 'test/package/consumer/app.mts'), join(appDir, 'app.mts'));
     writeFileSync(
       join(appDir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2023',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-          noUncheckedIndexedAccess: true,
-          types: ['node'],
-          outDir: 'out',
-          rootDir: '.',
-        },
-        files: ['app.mts'],
-      }),
+      JSON.stringify({ compilerOptions: { ...APP_COMPILER_OPTIONS, outDir: 'out', rootDir: '.' }, files: ['app.mts'] }),
     );
-    // Declarations are checked too (no skipLibCheck), but only those of the application and of this package
-    // count: a third-party declaration that disagrees with a neighbour's version is not this package's to fix.
     const compiled = run(process.execPath, [TSC, '-p', join(appDir, 'tsconfig.json')], { cwd: appDir });
-    const diagnostics = (compiled.stdout + compiled.stderr).split('\n').filter((line) => /error TS\d+/.test(line));
-    const ours = diagnostics.filter((line) => !/^[^(]*node_modules\//.test(line) || line.startsWith('node_modules/nest-franceconnect/'));
-    expect(ours).toEqual([]);
+    expect(ourDiagnostics(compiled)).toEqual([]);
 
     const started = run(process.execPath, [join(appDir, 'out/app.mjs')], { cwd: appDir, timeout: 60_000 });
     // oidc-provider 9 warns on every Node.js release line before 22; the emulator runs on 20 all the same.
@@ -333,4 +453,96 @@ describe('the npm package', () => {
     expect(seen.anonymous).toMatchObject({ status: 401, body: { code: 'FC_NOT_AUTHENTICATED' } });
     expect(seen.errors).toEqual({ levelTooLow: 'FC_EIDAS_LEVEL_TOO_LOW', configuration: true, redirect: false });
   }, 90_000);
+
+  it('compiles the README: each TypeScript snippet is a file of one application, the clients file validates', () => {
+    for (const name of Object.keys(manifest.peerDependenciesMeta ?? {})) link(name);
+    link('@types/node');
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    const snippets = codeBlocks(readme).filter((block) => block.lang === 'ts');
+    const files: string[] = [];
+    for (const { code } of snippets) {
+      // Each snippet names its file on its first line, so that their imports of one another resolve.
+      const file = /^\/\/ (\S+\.ts)\n/.exec(code)?.[1];
+      expect(file, `a README snippet without its file name:\n${code}`).toBeDefined();
+      mkdirSync(dirname(join(appDir, 'readme', file!)), { recursive: true });
+      writeFileSync(join(appDir, 'readme', file!), code);
+      files.push(file!);
+    }
+    expect(files).toEqual(expect.arrayContaining(['src/app.module.ts', 'src/main.ts']));
+    writeFileSync(join(appDir, 'readme/tsconfig.json'), JSON.stringify({ compilerOptions: { ...APP_COMPILER_OPTIONS, noEmit: true }, files }));
+    const compiled = run(process.execPath, [TSC, '-p', join(appDir, 'readme/tsconfig.json')], { cwd: join(appDir, 'readme') });
+    expect(ourDiagnostics(compiled)).toEqual([]);
+
+    const clientFiles = codeBlocks(readme).filter((block) => block.lang === 'json');
+    expect(clientFiles).toHaveLength(1);
+    expect(() => validateClients(JSON.parse(clientFiles[0]!.code))).not.toThrow();
+  }, 90_000);
+
+  it('starts both platforms from node_modules/.bin with clients registered by flags, until SIGTERM', async () => {
+    const appUrl = 'http://localhost:3999';
+    const args = [
+      '--fc-port', '0', '--fcp-port', '0',
+      '--client-id', 'packaged-app', '--client-secret', SECRET, '--redirect-uri', `${appUrl}/auth/fcp/callback`,
+      '--post-logout-redirect-uri', `${appUrl}/auth/logout/callback`, '--jwks-uri', `${appUrl}/.well-known/jwks.json`,
+      '--client-id', 'packaged-app-fc', '--platform', 'fc', '--client-secret', SECRET, '--redirect-uri', `${appUrl}/auth/fc/callback`,
+    ];
+    const child = spawn(join(appDir, 'node_modules/.bin/franceconnect-emulator'), args, { cwd: appDir, env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+
+    let exitCode: number | null;
+    try {
+      const deadline = Date.now() + 30_000;
+      // The last line it prints once both platforms listen.
+      while (!stdout.includes('Ctrl+C stops the emulator.')) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`franceconnect-emulator did not start:\n${stdout}${stderr}`);
+        await new Promise((wait) => setTimeout(wait, 50));
+      }
+      const fcIssuer = /FranceConnect {3}issuer (\S+)/.exec(stdout)?.[1];
+      const fcpIssuer = /FranceConnect\+ {2}issuer (\S+)/.exec(stdout)?.[1];
+      expect(fcIssuer).toMatch(/^http:\/\/localhost:\d+\/api\/v2$/);
+      expect(fcpIssuer).toMatch(/^http:\/\/localhost:\d+\/api\/v2$/);
+      expect(stdout).toContain(`franceConnectPlus: { issuer: '${fcpIssuer}'`);
+      expect(stdout).toContain('allowInsecureHttp: true, // development only');
+      // The clients with their URIs, never their secrets.
+      expect(stdout).toContain(`packaged-app on FranceConnect+; redirect_uris ${appUrl}/auth/fcp/callback; post_logout_redirect_uris ${appUrl}/auth/logout/callback; jwks_uri ${appUrl}/.well-known/jwks.json`);
+      expect(stdout).toContain(`packaged-app-fc on FranceConnect; redirect_uris ${appUrl}/auth/fc/callback`);
+      expect(stdout + stderr).not.toContain(SECRET);
+
+      for (const [issuer, clientId, platform, acr] of [
+        [fcIssuer!, 'packaged-app-fc', 'fc', 'eidas1'],
+        [fcpIssuer!, 'packaged-app', 'fcp', 'eidas2'],
+      ] as const) {
+        const discovery = await fetch(`${issuer}/.well-known/openid-configuration`);
+        expect(discovery.status).toBe(200);
+        const metadata = (await discovery.json()) as { issuer: string; acr_values_supported: string[] };
+        expect(metadata.issuer).toBe(issuer);
+        expect(metadata.acr_values_supported).toContain(acr);
+        // The client the flags registered is known: its sign-in reaches the login page, not the error page.
+        const authorize = new URL(`${issuer}/authorize`);
+        for (const [name, value] of Object.entries({
+          client_id: clientId,
+          redirect_uri: `${appUrl}/auth/${platform}/callback`,
+          response_type: 'code',
+          scope: 'openid given_name',
+          acr_values: acr,
+          state: 'state-of-the-packaged-application',
+          nonce: 'nonce-of-the-packaged-application',
+        })) {
+          authorize.searchParams.set(name, value);
+        }
+        const signIn = await fetch(authorize, { redirect: 'manual' });
+        expect(signIn.status, platform).toBe(303);
+        expect(signIn.headers.get('location'), platform).toMatch(/\/api\/v2\/interaction\//);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      exitCode = await exited;
+    }
+    expect(exitCode, stderr).toBe(0);
+    expect(stdout).toContain('SIGTERM received, stopping');
+  }, 60_000);
 });

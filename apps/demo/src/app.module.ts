@@ -10,6 +10,7 @@ import { DEMO_INFRASTRUCTURE, type DemoInfrastructure } from './infrastructure.j
 import type { DemoConfig } from './demo.config.js';
 import { HomeController } from './home.controller.js';
 import { ProtectedController } from './protected.controller.js';
+import { renderErrorPage } from './views.js';
 
 /** The library's options, as a service would write them, from the sample app's configuration. */
 export function franceConnectOptions(
@@ -57,6 +58,8 @@ export function franceConnectOptions(
           matchOnPivotIdentity: config.matchOnPivotIdentity,
         }
       : undefined,
+    // The error pages in the site's own layout rather than the library's plain one.
+    renderErrorPage,
   };
 }
 

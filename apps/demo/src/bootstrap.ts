@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import type { DemoConfig } from './demo.config.js';
 import { prepareDatabase } from './database.js';
 import { createInfrastructure } from './infrastructure.js';
+import { renderErrorPage } from './views.js';
 
 /** Options of {@link createDemoApp}. */
 export interface CreateDemoAppOptions {
@@ -36,6 +37,8 @@ export async function createDemoApp(config: DemoConfig, options: CreateDemoAppOp
       encryptionSecrets: config.sessionEncryptionSecrets,
       secure,
       name: secure ? undefined : 'demo.sid',
+      // The 503 page when the session store is down, in the same layout as the module's error pages.
+      renderErrorPage,
     }),
   );
   app.enableShutdownHooks();

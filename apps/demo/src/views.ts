@@ -1,4 +1,4 @@
-import type { FcIdentity } from '../../../libs/franceconnect/src/index.js';
+import type { ErrorPageContent, FcIdentity } from '../../../libs/franceconnect/src/index.js';
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
@@ -21,18 +21,23 @@ export function franceConnectButton(platform: 'fc' | 'fcp'): string {
 </div>`;
 }
 
-const STYLE = `body{font-family:Marianne,Arial,sans-serif;max-width:48rem;margin:3rem auto;padding:0 1rem;color:#161616;line-height:1.5}
+const STYLE = `body{font-family:Marianne,Arial,sans-serif;max-width:48rem;margin:0 auto;padding:0 1rem 3rem;color:#161616;line-height:1.5}
+header{border-bottom:1px solid #ddd;padding:1rem 0;margin-bottom:2rem}header a{color:#161616;font-weight:700;text-decoration:none}
 .fr-connect{display:inline-flex;flex-direction:column;background:#000091;color:#fff;padding:.75rem 1.5rem;text-decoration:none;border-radius:.25rem}
 .fr-connect__brand{font-weight:700;font-size:1.25rem}
 .buttons{display:flex;gap:2rem;flex-wrap:wrap}dl{display:grid;grid-template-columns:max-content auto;gap:.25rem 1rem}dt{font-weight:700}
-button{background:#fff;color:#000091;border:1px solid #000091;padding:.5rem 1rem;font:inherit;cursor:pointer}`;
+button{background:#fff;color:#000091;border:1px solid #000091;padding:.5rem 1rem;font:inherit;cursor:pointer}
+a.button{display:inline-block;background:#000091;color:#fff;padding:.5rem 1rem;text-decoration:none}code{background:#eee;padding:0 .25rem}`;
 
+/** The site's layout around a page's content. `title` is HTML already: callers escape what is not constant. */
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="fr">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main>
+<title>${title}</title><style>${STYLE}</style></head>
+<body>
+<header><a href="/">Service de démonstration</a></header>
+<main>
 ${body}
 </main></body>
 </html>
@@ -93,11 +98,27 @@ ${franceConnectButton('fcp')}
 /** A page that required an eIDAS level. */
 export function renderProtected(required: string, level: string, identity: FcIdentity): string {
   return page(
-    `Démarche ${required}`,
+    `Démarche ${escapeHtml(required)}`,
     `<h1>Démarche de niveau ${escapeHtml(required)}</h1>
 <p>Niveau de la session : <strong>${escapeHtml(level)}</strong></p>
 ${identityList(identity)}
 <p><a href="/">Accueil</a></p>
 ${LOGOUT_FORM}`,
+  );
+}
+
+/**
+ * The library's error pages in the site's layout: the `renderErrorPage` template of the module and of
+ * `franceConnectSession()`. `title`, `text` and `code` arrive HTML-escaped, so they are inserted as they
+ * are (escaping them again would show `&#39;` on the page).
+ */
+export function renderErrorPage({ title, text, code }: ErrorPageContent): string {
+  return page(
+    title,
+    `<h1>${title}</h1>
+<p>${text}</p>
+<p><a class="button" href="/">Réessayer</a></p>
+<p>Vous pouvez aussi utiliser un autre moyen de connexion proposé sur la page d’accueil.</p>
+<p><small>Code de l’erreur : <code>${code}</code></small></p>`,
   );
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { readClients, toClientMetadata, validateClients, type EmulatorClientConfig } from './clients.js';
+import { describeClient, readClients, toClientMetadata, validateClients, type EmulatorClientConfig } from './clients.js';
 import { DEFAULT_CLIENTS } from './default-clients.js';
 import { EmulatorConfigurationError } from './errors.js';
 import { FC, FCP } from './platforms.js';
@@ -123,5 +123,12 @@ describe('clients', () => {
       'client "sp": token_endpoint_auth_signing_alg on FranceConnect+ is "RS256"; use one of ES256.',
       'client "claims": claims entry is "email"; use one of amr.',
     ]);
+  });
+
+  it('describes a registration for the start-up log without its secret', () => {
+    expect(describeClient({ ...fcp, post_logout_redirect_uris: ['http://localhost:3000/bye'] })).toBe(
+      'sp on FranceConnect+; redirect_uris http://localhost:3000/cb; post_logout_redirect_uris http://localhost:3000/bye; jwks_uri http://localhost:3000/jwks',
+    );
+    expect(describeClient(fcp)).not.toContain(fcp.client_secret);
   });
 });

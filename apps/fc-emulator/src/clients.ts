@@ -230,15 +230,16 @@ export function validateClients(raw: unknown): readonly EmulatorClientConfig[] {
 }
 
 /**
- * Reads registrations from the `FC_EMULATOR_CLIENTS` value: inline JSON when it starts with `[`,
- * otherwise a path to a JSON file (relative to `cwd`).
+ * Reads registrations from the `FC_EMULATOR_CLIENTS` value (or the command line's `--clients`): inline JSON
+ * when it starts with `[`, otherwise a path to a JSON file (relative to `cwd`). `origin` names inline JSON
+ * in the problems; a file is named by its path.
  *
  * @throws {EmulatorConfigurationError} when the file cannot be read or parsed, or a registration is invalid.
  */
-export function readClients(value: string, cwd: string = process.cwd()): readonly EmulatorClientConfig[] {
+export function readClients(value: string, cwd: string = process.cwd(), origin = 'FC_EMULATOR_CLIENTS'): readonly EmulatorClientConfig[] {
   const trimmed = value.trim();
   let text = trimmed;
-  let source = 'FC_EMULATOR_CLIENTS';
+  let source = origin;
   if (!trimmed.startsWith('[')) {
     source = resolve(cwd, trimmed);
     try {
@@ -254,6 +255,18 @@ export function readClients(value: string, cwd: string = process.cwd()): readonl
     throw new EmulatorConfigurationError([`${source} is not valid JSON: ${(cause as Error).message}.`], { cause });
   }
   return validateClients(parsed);
+}
+
+/**
+ * One registration as the emulator's start-up log shows it: what a developer compares with the module
+ * options (client id, platform, URIs). Never the secret: the log often ends up in CI output.
+ */
+export function describeClient(client: EmulatorClientConfig): string {
+  const parts = [`${client.client_id} on ${PLATFORMS[client.platform].displayName}`, `redirect_uris ${client.redirect_uris.join(' ')}`];
+  if (client.post_logout_redirect_uris?.length) parts.push(`post_logout_redirect_uris ${client.post_logout_redirect_uris.join(' ')}`);
+  if (client.jwks_uri !== undefined) parts.push(`jwks_uri ${client.jwks_uri}`);
+  if (client.token_endpoint_auth_method === 'private_key_jwt') parts.push('private_key_jwt');
+  return parts.join('; ');
 }
 
 /** The registrations of one platform. */

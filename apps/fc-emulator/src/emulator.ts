@@ -4,7 +4,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { clientsOf, validateClients, type EmulatorClientConfig } from './clients.js';
+import { clientsOf, describeClient, validateClients, type EmulatorClientConfig } from './clients.js';
 import { DEFAULT_CLIENTS } from './default-clients.js';
 import { EmulatorConfigurationError } from './errors.js';
 import { findIdentity, TEST_IDENTITIES, type TestIdentity } from './identities.js';
@@ -15,9 +15,9 @@ import { FC, FCP, isPlatformAcr, type PlatformDefinition, type PlatformId } from
 import { createPlatformProvider, issuerPath } from './provider.js';
 import { createPlatformHandler } from './server.js';
 import { createSsoSessions } from './sso.js';
+import { DEFAULT_FC_PORT, DEFAULT_FCP_PORT, DEFAULT_HOST, ISSUER_PATH, startOptionProblems, urlHost } from './start-options.js';
 
-/** Path of the issuer under the origin, as on FranceConnect (docs/franceconnect-contract.md §1). */
-export const ISSUER_PATH = '/api/v2';
+export { ISSUER_PATH } from './start-options.js';
 
 /** Options of {@link startFcEmulator}. */
 export interface StartFcEmulatorOptions {
@@ -114,30 +114,6 @@ async function close(server: Server): Promise<void> {
   });
 }
 
-function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-function checkOptions(options: StartFcEmulatorOptions): string[] {
-  const problems: string[] = [];
-  for (const key of ['fcPort', 'fcpPort'] as const) {
-    const port = options[key];
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-      problems.push(`${key} must be an integer between 0 and 65535 (0 picks a free port), got ${String(port)}.`);
-    }
-  }
-  for (const key of ['fcPublicUrl', 'fcpPublicUrl'] as const) {
-    const value = options[key];
-    if (value !== undefined && (!URL.canParse(value) || new URL(value).pathname !== '/' || new URL(value).search !== '')) {
-      problems.push(`${key} must be an origin such as https://fc.example.test (no path: ${ISSUER_PATH} is added), got ${value}.`);
-    }
-  }
-  if (options.fcPort !== undefined && options.fcPort !== 0 && options.fcPort === options.fcpPort) {
-    problems.push('fcPort and fcpPort must differ: FranceConnect and FranceConnect+ are separate providers.');
-  }
-  return problems;
-}
-
 /** Default log: one line on standard output. */
 function defaultLog(line: string): void {
   console.log(`[fc-emulator] ${line}`);
@@ -157,7 +133,7 @@ function defaultLog(line: string): void {
  * ```
  */
 export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Promise<RunningFcEmulator> {
-  const problems = checkOptions(options);
+  const problems = startOptionProblems(options);
   let clients: readonly EmulatorClientConfig[] = DEFAULT_CLIENTS;
   try {
     clients = validateClients(options.clients ?? DEFAULT_CLIENTS);
@@ -167,7 +143,7 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
   }
   if (problems.length > 0) throw new EmulatorConfigurationError(problems);
 
-  const host = options.host ?? 'localhost';
+  const host = options.host ?? DEFAULT_HOST;
   const sameSubject = options.sameSubject ?? false;
   const cacheClientJwks = options.cacheClientJwks ?? false;
   const acceptPkce = options.acceptPkce ?? false;
@@ -260,12 +236,13 @@ export async function startFcEmulator(options: StartFcEmulatorOptions = {}): Pro
   };
 
   try {
-    const fc = await startPlatform(FC, options.fcPort ?? 4001, options.fcPublicUrl);
-    const fcp = await startPlatform(FCP, options.fcpPort ?? 4002, options.fcpPublicUrl);
+    const fc = await startPlatform(FC, options.fcPort ?? DEFAULT_FC_PORT, options.fcPublicUrl);
+    const fcp = await startPlatform(FCP, options.fcpPort ?? DEFAULT_FCP_PORT, options.fcpPublicUrl);
 
     log(`FranceConnect   issuer ${fc.issuer}`);
     log(`FranceConnect+  issuer ${fcp.issuer}`);
-    log(`clients: ${clients.map((client) => `${client.client_id} (${client.platform})`).join(', ') || 'none'}`);
+    log(clients.length === 0 ? 'clients: none' : 'clients (secrets are never shown):');
+    for (const line of clients.map(describeClient)) log(`  ${line}`);
     log(`sub: ${sameSubject ? 'same on FC and FC+ (identifiant commun)' : 'different on FC and FC+'}`);
     log(`service providers' JWKS: ${cacheClientJwks ? 'cached, as FranceConnect+ does' : 'fetched again in every request that uses it'}`);
     if (acceptPkce) log('PKCE: accepted at /authorize (FranceConnect refuses it)');

@@ -24,6 +24,7 @@ import { EidasGuard } from './guards/eidas.guard.js';
 import { registerFranceConnectStrategies } from './passport/franceconnect-passport.strategy.js';
 import { FranceConnectRequestMiddleware } from './passport/franceconnect-request.middleware.js';
 import { LogoutGuard } from './guards/logout.guard.js';
+import { FranceConnectStartupChecks } from './startup-checks.js';
 
 const optionsProvider: Provider = {
   provide: FRANCECONNECT_OPTIONS,
@@ -99,6 +100,7 @@ const keySetProvider: Provider = {
     LogoutGuard,
     JwksMiddleware,
     FranceConnectRequestMiddleware,
+    FranceConnectStartupChecks,
     { provide: APP_FILTER, useClass: FranceConnectExceptionFilter },
   ],
   exports: [FRANCECONNECT_OPTIONS, FRANCECONNECT_TRANSACTION_STORE, IdentityLinkService, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],

@@ -56,6 +56,7 @@ export type { EncryptionAlg, KeyDescription, KeySetOptions, KeySource, KeyState,
 export type { KeyReloadResult } from './keys/key.service.js';
 
 export { FranceConnectExceptionFilter } from './errors/franceconnect-exception.filter.js';
+export type { ErrorPageContent, ErrorPageTemplate } from './errors/error-page.js';
 export { SignInRedirect, isSignInRedirect } from './errors/sign-in-redirect.js';
 export {
   AcrError,
@@ -80,6 +81,8 @@ export {
   ClientMetadataError,
   TransactionExpiredError,
   TooManySignInsError,
+  SessionMissingError,
+  SessionCookieNotSentError,
   PlatformAnswerTooLargeError,
   UserInfoError,
 } from './errors/franceconnect.errors.js';

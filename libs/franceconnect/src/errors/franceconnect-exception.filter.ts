@@ -1,5 +1,7 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
+import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
 import { wantsHtml } from './content-negotiation.js';
 import { renderErrorPage } from './error-page.js';
 import { FranceConnectError } from './franceconnect.errors.js';
@@ -9,11 +11,15 @@ import { SignInRedirect } from './sign-in-redirect.js';
  * Answers the library's errors and redirects. A browser gets a page in French that says what happened
  * and offers to retry; an API client gets an OAuth-style JSON body (`error`, `error_description`, `code`).
  * Either way the status is the error's, there is no stack trace, and the server logs one line with the
- * code and the platform, never a token or personal data.
+ * code and the platform, never a token or personal data. The page is the module's `renderErrorPage`
+ * template when the application gives one, the library's own page otherwise.
  */
 @Catch(FranceConnectError, SignInRedirect)
 export class FranceConnectExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('FranceConnect');
+
+  // Optional so that the filter still works when built by hand (`new FranceConnectExceptionFilter()`).
+  constructor(@Optional() @Inject(FRANCECONNECT_OPTIONS) private readonly options?: ResolvedFranceConnectOptions) {}
 
   catch(exception: FranceConnectError | SignInRedirect, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -30,7 +36,7 @@ export class FranceConnectExceptionFilter implements ExceptionFilter {
     const retryAfter = exception.retryAfterSeconds ?? (exception.status === 503 ? 5 : undefined);
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
     if (wantsHtml(req)) {
-      res.status(exception.status).type('html').send(renderErrorPage(exception));
+      res.status(exception.status).type('html').send(renderErrorPage(exception, this.options?.renderErrorPage, this.logger));
       return;
     }
     res.status(exception.status).json(this.jsonBody(exception));

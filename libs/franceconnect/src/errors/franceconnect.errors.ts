@@ -237,6 +237,23 @@ export class LogoutStateError extends FranceConnectError {
   override readonly oauthError = 'invalid_request';
 }
 
+/**
+ * No session middleware ran before the route: the library keeps the signed-in identity in a server-side
+ * session (`franceConnectSession()`, or express-session). A configuration problem of the application.
+ */
+export class SessionMissingError extends FranceConnectError {
+  override readonly code = 'FC_SESSION_MISSING';
+}
+
+/**
+ * The session cookie cannot come back: it is `Secure` and the request reached the application over http
+ * (or through a proxy Express does not trust), so express-session does not even send it. Refused before
+ * the person is sent to the platform, instead of a sign-in that would start over forever.
+ */
+export class SessionCookieNotSentError extends FranceConnectError {
+  override readonly code = 'FC_SESSION_COOKIE_NOT_SENT';
+}
+
 /** An unexpected failure inside the library; details stay in the server log. */
 export class InternalSignInError extends FranceConnectError {
   override readonly code = 'FC_INTERNAL_ERROR';

@@ -162,6 +162,14 @@ export class KeySet {
               : { use: 'sig', alg: checked.alg, kid, key, ...lifecycle };
           return entry;
         } catch (error) {
+          // Some Node.js versions (24) refuse an RSA key whose modulus is not p·q at import already: said
+          // as the mismatch it is, as on the versions that import it and fail the round trip below.
+          if (rsaModulusMismatch(checked.jwk)) {
+            problems.push(
+              `keys[${checked.index}] (kid ${JSON.stringify(checked.kid)}): its public members (n, e) do not belong to its private key: FranceConnect+ would encrypt to a key that cannot be decrypted. Export the whole key pair again from one source.`,
+            );
+            return undefined;
+          }
           problems.push(
             `keys[${checked.index}] (kid ${JSON.stringify(checked.kid)}): the key could not be imported (${importFailureReason(error)}): check that it is a complete private JWK (for RSA: n, e, d, p, q, dp, dq, qi; for EC: crv, x, y, d), base64url-encoded, as exported by a JOSE library.`,
           );
@@ -411,4 +419,14 @@ function decryptionFailureMessage(
   }
   const reason = error instanceof Error ? error.message : String(error);
   return `The JWE could not be decrypted${selected ? ` with key ${JSON.stringify(selected.kid)}` : ''}: ${reason}.`;
+}
+
+/** Whether an RSA private JWK's modulus `n` is not the product of its primes `p` and `q` (when all three are there). */
+function rsaModulusMismatch(jwk: JWK): boolean {
+  if (jwk.kty !== 'RSA' || typeof jwk.n !== 'string' || typeof jwk.p !== 'string' || typeof jwk.q !== 'string') return false;
+  const integer = (value: string): bigint => {
+    const hex = Buffer.from(value, 'base64url').toString('hex');
+    return hex ? BigInt(`0x${hex}`) : 0n;
+  };
+  return integer(jwk.p) * integer(jwk.q) !== integer(jwk.n);
 }

@@ -23,7 +23,7 @@ import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/
 import { IdentityLinkService } from '../identity/identity-link.service.js';
 import type { LinkResult } from '../identity/identity-link.types.js';
 import { isSessionPerson } from '../session/session-person.js';
-import { requireSession, sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type HeldAccessToken, type SessionAccount } from '../session/session-state.js';
+import { requireDeliverableSession, sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type HeldAccessToken, type SessionAccount } from '../session/session-state.js';
 import { SignInRateLimiter } from '../transactions/sign-in-rate-limit.js';
 import { browserBinding, browserKeyForSignIn, readBrowserKey, type BrowserCookieOptions } from '../transactions/browser-binding.js';
 import {
@@ -162,8 +162,9 @@ export class SignInService implements FranceConnectAuthenticator, OnModuleDestro
    */
   async start(platformId: PlatformId, req: Request, options: StartSignInOptions = {}): Promise<SignInOutcome> {
     const returnTo = isSameOriginPath(options.returnTo) ? options.returnTo : this.options.defaultReturnTo;
-    // The callback stores the identity in the session: a missing session middleware is said now.
-    requireSession(req);
+    // The callback stores the identity in the session: a missing session middleware, or a cookie that
+    // cannot come back, is said now rather than after the platform.
+    requireDeliverableSession(req);
     if (this.rateLimiter) await this.storeCall(platformId, () => this.rateLimiter!.count(req, platformId), TooManySignInsError);
     let draft: AuthorizationDraft | undefined;
     const outcome = await this.run(platformId, req, {

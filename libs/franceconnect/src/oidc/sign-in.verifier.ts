@@ -86,7 +86,10 @@ export async function verifySignIn(
     throw new EncryptionRequiredError('FranceConnect+ sent a userinfo answer that was not encrypted', { platform: platform.id });
   }
 
-  const { sub, ...userClaims } = userinfo;
+  // The identity's claims only: the signed answer's own envelope (issuer, audience, times) is checked
+  // above and means nothing to the application. Values the platform sent empty stay as sent: an empty
+  // `birthplace` says the person was born abroad.
+  const { sub, iss: _iss, aud: _aud, exp: _exp, iat: _iat, nbf: _nbf, jti: _jti, ...userClaims } = userinfo as client.UserInfoResponse & Record<string, unknown>;
   const amr = Array.isArray(claims.amr) ? claims.amr.filter((value): value is string => typeof value === 'string') : [];
   return {
     identity: {

@@ -1,4 +1,5 @@
 import type { EidasLevel } from '../acr/eidas.js';
+import type { ErrorPageTemplate } from '../errors/error-page.js';
 import type { EncryptionAlg, KeySource } from '../keys/index.js';
 import type { DataSource } from 'typeorm';
 import type { IdentityLinkOptions } from '../identity/identity-link.options.js';
@@ -151,4 +152,19 @@ export interface FranceConnectModuleOptions {
   maxAnswerBytes?: number;
   /** Minimum delay between two discovery attempts while a platform is unreachable, in milliseconds. Default `1000`. */
   discoveryRetryMs?: number;
+  /**
+   * The application's own template for the error pages a browser gets (failed sign-in, level too low,
+   * platform down…), to show them in the site's layout. It receives the status, the code and the
+   * library's French title and text, already HTML-escaped, and returns the whole HTML document. When it
+   * throws, the library's own page is sent and one line is logged. API clients still get JSON. Default:
+   * the library's own self-contained page. The session middleware's 503 page has the same option in
+   * `franceConnectSession()`.
+   *
+   * @example
+   * ```ts
+   * renderErrorPage: ({ title, text, code }) =>
+   *   layout(title, `<h1>${title}</h1><p>${text}</p><p>Code : <code>${code}</code></p>`),
+   * ```
+   */
+  renderErrorPage?: ErrorPageTemplate;
 }

@@ -1,4 +1,5 @@
 import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
+import type { ErrorPageTemplate } from '../errors/error-page.js';
 import { FranceConnectConfigurationError, type PlatformId } from '../errors/franceconnect.errors.js';
 import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
 import { IdentityConfigurationError } from '../identity/identity.errors.js';
@@ -84,6 +85,8 @@ export interface ResolvedFranceConnectOptions {
   readonly signInRateLimit: Required<Omit<SignInRateLimitOptions, 'storage'>> & Pick<SignInRateLimitOptions, 'storage'> | false;
   readonly maxAnswerBytes: number;
   readonly identityLinking?: IdentityLinkingOptions;
+  /** The application's error page template, when it gives one. */
+  readonly renderErrorPage?: ErrorPageTemplate;
 }
 
 const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = { fc: 'FranceConnect', fcp: 'FranceConnect+' };
@@ -163,6 +166,7 @@ export function resolveFranceConnectOptions(
     signInRateLimit: resolveSignInRateLimit(options.signInRateLimit, problems),
     maxAnswerBytes: positiveNumber('maxAnswerBytes', options.maxAnswerBytes, 262_144, problems),
     identityLinking: checkIdentityLinking(options.identityLinking, problems),
+    renderErrorPage: checkErrorPageTemplate(options.renderErrorPage, problems),
   };
   if (options.transactionStore !== undefined && (typeof options.transactionStore?.put !== 'function' || typeof options.transactionStore?.take !== 'function')) {
     problems.push('transactionStore must implement put() and take(): use new RedisTransactionStore(client) or your own TransactionStore.');
@@ -307,6 +311,12 @@ function checkIdentityLinking(linking: IdentityLinkingOptions | undefined, probl
     problems.push(...error.problems.map((problem) => `identityLinking: ${problem}`));
   }
   return linking;
+}
+
+function checkErrorPageTemplate(template: ErrorPageTemplate | undefined, problems: string[]): ErrorPageTemplate | undefined {
+  if (template === undefined || typeof template === 'function') return template;
+  problems.push('renderErrorPage must be a function ({ status, code, title, text, platform }) => string returning the HTML of the page, or left out for the library\'s own page.');
+  return undefined;
 }
 
 function checkString(at: string, value: unknown, problems: string[], what: string): void {

@@ -46,6 +46,30 @@ describe('franceConnectSession', () => {
     expect(cookie).not.toMatch(/Domain=/);
   });
 
+  it('left unset, follows each request: plain on http://localhost, Secure and __Host- over https', async () => {
+    const url = await app({ secrets: NEW, store: new session.MemoryStore() });
+    const overHttp = (await fetch(`${url}/in`)).headers.get('set-cookie')!;
+    expect(overHttp).toMatch(/^fc\.sid=/);
+    expect(overHttp).not.toMatch(/Secure/);
+    const overHttps = (await fetch(`${url}/in`, { headers: { 'x-forwarded-proto': 'https' } })).headers.get('set-cookie')!;
+    expect(overHttps).toMatch(/^__Host-fc\.sid=.*; Secure/);
+    // Each reads its own: the http session is not the https one.
+    const answer = await fetch(`${url}/who`, { headers: { cookie: overHttp.split(';')[0]! } });
+    expect(await answer.json()).toEqual({ current: 'fcp' });
+  });
+
+  it('is always Secure in production, where an http request gets no cookie', async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const url = await app({ secrets: NEW, store: new session.MemoryStore() });
+      expect((await fetch(`${url}/in`)).headers.get('set-cookie')).toBeNull();
+      expect((await fetch(`${url}/in`, { headers: { 'x-forwarded-proto': 'https' } })).headers.get('set-cookie')).toMatch(/^__Host-fc\.sid=.*; Secure/);
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+
   it('drops Secure and the __Host- prefix for http development only when asked', async () => {
     const url = await app({ secrets: NEW, secure: false });
     const cookie = (await fetch(`${url}/in`)).headers.get('set-cookie')!;

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Session, SessionData } from 'express-session';
 import type { EidasLevel } from '../acr/eidas.js';
-import { InternalSignInError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { SessionCookieNotSentError, SessionMissingError, type PlatformId } from '../errors/franceconnect.errors.js';
 
 /** A person signed in through one platform, as kept in the session and returned by `@FcUser()`. */
 export interface FcIdentity {
@@ -86,7 +86,7 @@ declare module 'express-session' {
 /**
  * The library's part of the session.
  *
- * @throws {InternalSignInError} when no session middleware runs before the guard: the library needs
+ * @throws {SessionMissingError} when no session middleware runs before the guard: the library needs
  *   server-side sessions (`franceConnectSession()` or express-session).
  */
 export function sessionState(req: Request): FranceConnectSessionState {
@@ -98,13 +98,30 @@ export function sessionState(req: Request): FranceConnectSessionState {
 /**
  * The request's session, left untouched.
  *
- * @throws {InternalSignInError} when no session middleware runs before the guard.
+ * @throws {SessionMissingError} when no session middleware runs before the guard.
  */
 export function requireSession(req: Request): Session & Partial<SessionData> {
   const session: (Session & Partial<SessionData>) | undefined = req.session;
   if (!session) {
-    throw new InternalSignInError(
-      'FranceConnect sign-in needs a session: install franceConnectSession() (or express-session) before the routes.',
+    throw new SessionMissingError(
+      'FranceConnect sign-in needs a session: add app.use(franceConnectSession({ secrets: [...] })) (or express-session) in main.ts, before app.listen().',
+    );
+  }
+  return session;
+}
+
+/**
+ * The request's session, whose cookie the browser will receive and send back.
+ *
+ * @throws {SessionMissingError} when no session middleware runs before the guard.
+ * @throws {SessionCookieNotSentError} when the cookie is `Secure` and the request came over http:
+ *   express-session does not send such a cookie, and the sign-in would start over forever.
+ */
+export function requireDeliverableSession(req: Request): Session & Partial<SessionData> {
+  const session = requireSession(req);
+  if (session.cookie?.secure === true && !req.secure) {
+    throw new SessionCookieNotSentError(
+      "The session cookie is Secure but this request came over http, so it is not sent and the browser would never come back signed in: on http://localhost in development leave franceConnectSession()'s `secure` unset (or false); behind a TLS-terminating proxy set app.set('trust proxy', ...).",
     );
   }
   return session;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { FranceConnectConfigurationError } from '../../errors/franceconnect.errors.js';
 import type { KeySet } from '../../keys/key-set.js';
@@ -111,7 +112,7 @@ async function checkPlatform(platform: DoctorPlatform, options: DoctorOptions): 
   checks.push(checkClock(platform, fetched));
   checks.push(checkSigning(platform, metadata));
   if (platform.id === 'fcp') checks.push(checkEncryption(platform, metadata));
-  checks.push(checkClientAuth(platform, metadata));
+  checks.push(await checkClientAuth(platform, metadata, options));
   checks.push(checkEndpoints(platform, metadata, options));
   checks.push(checkAcr(platform, metadata));
   checks.push(await checkPlatformJwks(platform, metadata, options));
@@ -301,7 +302,13 @@ function checkEncryption(platform: DoctorPlatform, metadata: Record<string, unkn
   return ok(name, `ID token and userinfo encrypted with ${alg} + ${CONTENT_ENCRYPTION}`);
 }
 
-function checkClientAuth(platform: DoctorPlatform, metadata: Record<string, unknown>): DoctorCheck {
+/**
+ * The token endpoint offers the configured method and, with `client_secret_post`, accepts the client id
+ * and secret: one token request with a made-up code, which the platform refuses as `invalid_grant` once it
+ * has authenticated the client, or as `invalid_client` when the id or the secret is wrong (the client is
+ * authenticated before the code is looked at). No code exists, so nothing is issued.
+ */
+async function checkClientAuth(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck> {
   const name = `${platform.label} client auth`;
   const methods = metadata['token_endpoint_auth_methods_supported'];
   const method = platform.tokenEndpointAuthMethod;
@@ -309,7 +316,42 @@ function checkClientAuth(platform: DoctorPlatform, metadata: Record<string, unkn
   if (!listOf(methods).includes(method)) {
     return fail(name, `the token endpoint does not offer ${method} (offers ${listOf(methods).join(', ') || 'client_secret_basic by default'}), the method this service is configured with.`);
   }
-  return ok(name, method);
+  const tokenEndpoint = metadata['token_endpoint'];
+  if (method !== 'client_secret_post' || !platform.clientId || !platform.clientSecret || typeof tokenEndpoint !== 'string' || !URL.canParse(tokenEndpoint)) {
+    return ok(name, method);
+  }
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: randomBytes(32).toString('base64url'),
+    redirect_uri: platform.redirectUri ?? '',
+    client_id: platform.clientId,
+    client_secret: platform.clientSecret,
+  });
+  let answer: { status: number; error?: unknown };
+  try {
+    const response = await options.io.fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const text = await response.text();
+    let error: unknown;
+    try {
+      error = (JSON.parse(text) as { error?: unknown }).error;
+    } catch {
+      error = undefined;
+    }
+    answer = { status: response.status, error };
+  } catch (error) {
+    return warn(name, `${method}; the client credentials were not tried: ${tokenEndpoint} ${describeNetworkError(error, options.timeoutMs)}.`);
+  }
+  if (answer.error === 'invalid_grant') return ok(name, `${method}; the client id and secret are accepted (a made-up code was refused as invalid_grant)`);
+  if (answer.error === 'invalid_client') {
+    return fail(name, `the token endpoint refused the client id or secret (invalid_client): check ${platform.names.clientId} and ${platform.names.clientSecret} against this platform's registration (integration and production differ).`);
+  }
+  return warn(name, `${method}; the token endpoint answered HTTP ${answer.status}${typeof answer.error === 'string' ? ` ${answer.error.slice(0, 60)}` : ''} to a made-up code, not invalid_grant: the credentials could not be confirmed.`);
 }
 
 function checkEndpoints(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): DoctorCheck {
