@@ -10,7 +10,8 @@
  */
 import 'reflect-metadata';
 import { createServer } from 'node:net';
-import { Controller, Get, Header, Injectable, Module, Post, UseGuards, type DynamicModule } from '@nestjs/common';
+import { Controller, Get, Header, Injectable, Module, Post, Req, UseGuards, type DynamicModule } from '@nestjs/common';
+import type { Request } from 'express';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
@@ -53,6 +54,10 @@ class AuthController {
   @Get('fc/callback') @UseGuards(FcGuard) fcCallback(): void {}
   @Post('logout') @UseGuards(LogoutGuard) logout(): void {}
   @Get('logout/callback') @UseGuards(LogoutGuard) logoutCallback(): void {}
+  // The session state is typed for an application that only imports the package.
+  @Get('current') current(@Req() req: Request): string | null {
+    return req.session.franceconnect?.current ?? null;
+  }
 }
 
 /** Injects a library provider by its class: fails at start-up if the package's metadata were lost. */
@@ -168,7 +173,7 @@ async function main(): Promise<void> {
       }),
       { logger: false },
     );
-    app.use(franceConnectSession({ secrets: ['a-session-secret-of-at-least-32-characters'], secure: false }));
+    app.use(franceConnectSession({ secrets: ['a-session-secret-of-at-least-32-characters'] }));
     await app.listen(port);
 
     const person = TEST_IDENTITIES.find((identity) => identity.id === 'angela-dubois')!;
