@@ -1,16 +1,7 @@
-import { AcrError, AcrTooLowError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { AcrError, AcrTooLowError } from '../errors/franceconnect.errors.js';
+import { EIDAS_LEVELS, PLATFORM_LABELS, PLATFORM_LEVELS, type EidasLevel, type PlatformId } from '../platforms.js';
 
-/** eIDAS levels of assurance as FranceConnect names them in `acr` / `acr_values`. */
-export type EidasLevel = 'eidas1' | 'eidas2' | 'eidas3';
-
-/** Every level, lowest first. */
-export const EIDAS_LEVELS: readonly EidasLevel[] = Object.freeze(['eidas1', 'eidas2', 'eidas3']);
-
-/** The levels each platform accepts in `acr_values`. */
-export const PLATFORM_LEVELS: Readonly<Record<PlatformId, readonly EidasLevel[]>> = Object.freeze({
-  fc: Object.freeze(['eidas1'] as EidasLevel[]),
-  fcp: Object.freeze(['eidas2', 'eidas3'] as EidasLevel[]),
-});
+export { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel };
 
 /** Levels compared as ordered numbers, never as strings. */
 const RANK: Readonly<Record<EidasLevel, number>> = Object.freeze({ eidas1: 1, eidas2: 2, eidas3: 3 });
@@ -57,7 +48,7 @@ export function assertAcrSatisfies(acr: unknown, requested: EidasLevel, platform
   // A level is only worth what its platform can vouch for: FranceConnect never returns more than eidas1,
   // FranceConnect+ never less than eidas2. Another value is a platform (or a forger) out of its rules.
   if (platform !== undefined && !PLATFORM_LEVELS[platform].includes(acr)) {
-    throw new AcrError(`The ID token's "acr" value "${acr}" is not one ${platform === 'fc' ? 'FranceConnect' : 'FranceConnect+'} returns (${PLATFORM_LEVELS[platform].join(', ')})`, { platform });
+    throw new AcrError(`The ID token's "acr" value "${acr}" is not one ${PLATFORM_LABELS[platform]} returns (${PLATFORM_LEVELS[platform].join(', ')})`, { platform });
   }
   return acr;
 }

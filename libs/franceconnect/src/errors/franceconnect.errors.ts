@@ -4,8 +4,9 @@
  * bodies. Messages say what happened and what to do; they never contain a token or personal data.
  */
 
-/** A platform of the FranceConnect federation: `fc` (FranceConnect) or `fcp` (FranceConnect+). */
-export type PlatformId = 'fc' | 'fcp';
+import type { PlatformId } from '../platforms.js';
+
+export type { PlatformId };
 
 /** Options shared by every {@link FranceConnectError}. */
 export interface FranceConnectErrorOptions {

@@ -1,3 +1,5 @@
+import { PLATFORM_IDS, type PlatformId } from '../platforms.js';
+
 /** Injection token of the {@link IdentityStore} used by {@link IdentityLinkService}. */
 export const IDENTITY_STORE = Symbol('IDENTITY_STORE');
 
@@ -10,11 +12,11 @@ export const IDENTITY_LINK_OPTIONS = Symbol('IDENTITY_LINK_OPTIONS');
  */
 export const IDENTITY_LINK_EVENTS = Symbol('IDENTITY_LINK_EVENTS');
 
-/** The two platforms of the FranceConnect federation, in the order used everywhere. */
-export const IDENTITY_PLATFORMS = Object.freeze(['fc', 'fcp'] as const);
+/** The two platforms of the FranceConnect federation, in the order used everywhere ({@link PLATFORM_IDS}). */
+export const IDENTITY_PLATFORMS = PLATFORM_IDS;
 
-/** A platform of the FranceConnect federation: `fc` (FranceConnect) or `fcp` (FranceConnect+). */
-export type IdentityPlatform = (typeof IDENTITY_PLATFORMS)[number];
+/** A platform of the FranceConnect federation: the same as {@link PlatformId}, under the identity module's name. */
+export type IdentityPlatform = PlatformId;
 
 /** Minimum length of the pivot hash secret, in characters. */
 export const PIVOT_HASH_SECRET_MIN_LENGTH = 32;

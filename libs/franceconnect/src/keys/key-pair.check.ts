@@ -1,5 +1,6 @@
 import { CompactEncrypt, CompactSign, compactDecrypt, compactVerify, importJWK } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
+import { CONTENT_ENCRYPTION } from '../platforms.js';
 import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
 
 const PROBE = new TextEncoder().encode('key pair check');
@@ -21,7 +22,7 @@ export async function keyPairMatches(
   try {
     const publicKey = await importJWK(publicJwk, alg);
     if (use === 'enc') {
-      const jwe = await new CompactEncrypt(PROBE).setProtectedHeader({ alg, enc: 'A256GCM' }).encrypt(publicKey);
+      const jwe = await new CompactEncrypt(PROBE).setProtectedHeader({ alg, enc: CONTENT_ENCRYPTION }).encrypt(publicKey);
       await compactDecrypt(jwe, privateKey);
     } else {
       const jws = await new CompactSign(PROBE).setProtectedHeader({ alg }).sign(privateKey);

@@ -1,3 +1,5 @@
+import { CONTENT_ENCRYPTION } from '../platforms.js';
+
 /**
  * JWE key management algorithms FranceConnect+ can encrypt with. One of them is chosen when the
  * service provider is registered, and the public key FranceConnect+ encrypts to must carry it as `alg`.
@@ -20,7 +22,7 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
  * JWE content encryption algorithms accepted by default: FranceConnect+ only uses `A256GCM`, and
  * pinning it means a token cannot be downgraded to a weaker or differently-behaving cipher.
  */
-export const DEFAULT_CONTENT_ENCRYPTION_ALGS = Object.freeze(['A256GCM'] as const);
+export const DEFAULT_CONTENT_ENCRYPTION_ALGS = Object.freeze([CONTENT_ENCRYPTION] as const);
 
 /** Whether `value` is one of {@link ENCRYPTION_ALGS}. */
 export function isEncryptionAlg(value: unknown): value is EncryptionAlg {

@@ -4,6 +4,7 @@ import { InternalSignInError, ProviderUnavailableError } from '../errors/francec
 import type { KeyService } from '../keys/key.service.js';
 import type { ResolvedFranceConnectOptions, ResolvedPlatform } from '../options/resolve-options.js';
 import { answerTooLarge, isNetworkFailure } from './map-error.js';
+import { CONTENT_ENCRYPTION } from '../platforms.js';
 import { limitAnswerSize } from './answer-size-limit.js';
 import { deadlineFetch } from './deadline-fetch.js';
 
@@ -109,7 +110,7 @@ export class PlatformClient {
       // Only keys of the registered algorithm are given, which pins the key-management algorithm; the
       // content encryption is pinned to A256GCM, the only one FranceConnect+ uses.
       const keys = this.keys?.decryptionKeys(platform.encryptionAlg) ?? [];
-      client.enableDecryptingResponses(config, ['A256GCM'], ...keys);
+      client.enableDecryptingResponses(config, [CONTENT_ENCRYPTION], ...keys);
     }
     // openid-client does not verify the signatures of the ID token and of userinfo unless asked to;
     // FranceConnect requires both.
@@ -163,9 +164,9 @@ export class PlatformClient {
     if (platform.postLogoutRedirectUri) metadata.post_logout_redirect_uris = [platform.postLogoutRedirectUri];
     if (platform.encryptionAlg) {
       metadata.id_token_encrypted_response_alg = platform.encryptionAlg;
-      metadata.id_token_encrypted_response_enc = 'A256GCM';
+      metadata.id_token_encrypted_response_enc = CONTENT_ENCRYPTION;
       metadata.userinfo_encrypted_response_alg = platform.encryptionAlg;
-      metadata.userinfo_encrypted_response_enc = 'A256GCM';
+      metadata.userinfo_encrypted_response_enc = CONTENT_ENCRYPTION;
     }
     return metadata;
   }

@@ -1,14 +1,15 @@
 import type { EidasLevel } from '../acr/eidas.js';
 import type { ErrorPageTemplate } from '../errors/error-page.js';
 import type { EncryptionAlg, KeySource } from '../keys/index.js';
+import type { SigningAlg } from '../keys/keys.constants.js';
 import type { DataSource } from 'typeorm';
 import type { IdentityLinkOptions } from '../identity/identity-link.options.js';
 import type { IdentityStore } from '../identity/identity-store.interface.js';
 import type { SignInRateLimitOptions } from '../transactions/sign-in-rate-limit.js';
 import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 
-/** Signature algorithms a platform may be registered with. FranceConnect+ signs with ES256 only. */
-export type SigningAlg = 'ES256' | 'RS256';
+/** Signature algorithms a platform may be registered with (FranceConnect+ signs with ES256 only). */
+export type { SigningAlg };
 
 /**
  * How the service authenticates at the platform's token and revocation endpoints, as registered:

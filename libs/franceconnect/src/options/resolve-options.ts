@@ -1,6 +1,7 @@
 import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
 import type { ErrorPageTemplate } from '../errors/error-page.js';
-import { FranceConnectConfigurationError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { FranceConnectConfigurationError } from '../errors/franceconnect.errors.js';
+import { PLATFORM_LABELS, type PlatformId } from '../platforms.js';
 import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
 import { IdentityConfigurationError } from '../identity/identity.errors.js';
 import { resolveIdentityLinkOptions } from '../identity/identity-link.options.js';
@@ -89,7 +90,6 @@ export interface ResolvedFranceConnectOptions {
   readonly renderErrorPage?: ErrorPageTemplate;
 }
 
-const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = { fc: 'FranceConnect', fcp: 'FranceConnect+' };
 const STRATEGY_NAMES: Readonly<Record<PlatformId, string>> = { fc: 'franceconnect', fcp: 'franceconnect-plus' };
 const OPTION_KEYS: Readonly<Record<PlatformId, string>> = { fc: 'franceConnect', fcp: 'franceConnectPlus' };
 

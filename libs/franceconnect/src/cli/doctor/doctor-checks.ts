@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
+import { CONTENT_ENCRYPTION, PLATFORM_LABELS, PLATFORM_LEVELS } from '../../platforms.js';
 import { FranceConnectConfigurationError } from '../../errors/franceconnect.errors.js';
 import type { KeySet } from '../../keys/key-set.js';
 import { ENCRYPTION_ALGS, SIGNING_ALGS, isEncryptionAlg } from '../../keys/keys.constants.js';
@@ -41,9 +42,7 @@ export const CLOCK_SKEW_FAIL_SECONDS = 55;
 /** Minimum length of `state` and `nonce` in FranceConnect's documentation. */
 export const MIN_STATE_NONCE_LENGTH = 32;
 /** Content encryption FranceConnect+ uses, the only one the library accepts. */
-const CONTENT_ENCRYPTION = 'A256GCM';
 /** Levels each platform must offer. */
-const PLATFORM_ACR: Readonly<Record<DoctorPlatform['id'], readonly string[]>> = { fc: ['eidas1'], fcp: ['eidas2', 'eidas3'] };
 /** JWKS cache lifetime above which a rotation takes too long to reach the platform. */
 const MAX_JWKS_MAX_AGE_SECONDS = 3600;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
@@ -373,9 +372,9 @@ function checkEndpoints(platform: DoctorPlatform, metadata: Record<string, unkno
 function checkAcr(platform: DoctorPlatform, metadata: Record<string, unknown>): DoctorCheck {
   const name = `${platform.label} acr`;
   const offered = listOf(metadata['acr_values_supported']);
-  const missing = PLATFORM_ACR[platform.id].filter((level) => !offered.includes(level));
+  const missing = PLATFORM_LEVELS[platform.id].filter((level) => !offered.includes(level));
   if (missing.length > 0) {
-    return warn(name, `acr_values_supported (${offered.join(', ') || 'absent'}) lacks ${missing.join(', ')}: is this the ${platform.id === 'fcp' ? 'FranceConnect+' : 'FranceConnect'} issuer?`);
+    return warn(name, `acr_values_supported (${offered.join(', ') || 'absent'}) lacks ${missing.join(', ')}: is this the ${PLATFORM_LABELS[platform.id]} issuer?`);
   }
   return ok(name, offered.join(', '));
 }

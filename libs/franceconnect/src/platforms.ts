@@ -1,0 +1,32 @@
+/**
+ * Facts of the FranceConnect federation that every layer of the library uses: which platforms there are,
+ * their names, the eIDAS levels each returns, and the content encryption FranceConnect+ uses. The bottom
+ * of the layers: this file imports nothing of the library.
+ */
+
+/** The platforms, in the order used everywhere: FranceConnect, then FranceConnect+. */
+export const PLATFORM_IDS = Object.freeze(['fc', 'fcp'] as const);
+
+/** A platform of the FranceConnect federation: `fc` (FranceConnect) or `fcp` (FranceConnect+). */
+export type PlatformId = (typeof PLATFORM_IDS)[number];
+
+/** Each platform's name, as people read it. */
+export const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = Object.freeze({ fc: 'FranceConnect', fcp: 'FranceConnect+' });
+
+/** The eIDAS levels of the federation, weakest first. */
+export const EIDAS_LEVELS = Object.freeze(['eidas1', 'eidas2', 'eidas3'] as const);
+
+/** An eIDAS level as FranceConnect names it in `acr`. */
+export type EidasLevel = (typeof EIDAS_LEVELS)[number];
+
+/** The levels each platform returns: FranceConnect `eidas1`; FranceConnect+ `eidas2` and `eidas3`. */
+export const PLATFORM_LEVELS: Readonly<Record<PlatformId, readonly EidasLevel[]>> = Object.freeze({
+  fc: Object.freeze(['eidas1'] as const),
+  fcp: Object.freeze(['eidas2', 'eidas3'] as const),
+});
+
+/**
+ * The JWE content encryption FranceConnect+ uses, and the only one accepted: pinning it means an answer
+ * cannot be downgraded to a weaker or differently-behaving cipher.
+ */
+export const CONTENT_ENCRYPTION = 'A256GCM';
