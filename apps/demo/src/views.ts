@@ -1,8 +1,5 @@
+import escapeHtml from 'escape-html';
 import type { ErrorPageContent, FcIdentity } from '../../../libs/franceconnect/src/index.js';
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
 
 /**
  * A FranceConnect or FranceConnect+ button, following FranceConnect's published markup: a button naming
@@ -110,7 +107,7 @@ ${LOGOUT_FORM}`,
 /**
  * The library's error pages in the site's layout: the `renderErrorPage` template of the module and of
  * `franceConnectSession()`. `title`, `text` and `code` arrive HTML-escaped, so they are inserted as they
- * are (escaping them again would show `&#39;` on the page).
+ * are (escaping them again would show `&amp;#39;` on the page).
  */
 export function renderErrorPage({ title, text, code }: ErrorPageContent): string {
   return page(

@@ -2,17 +2,13 @@
  * Server-rendered pages, in French, usable without JavaScript and by a plain HTTP client: every action
  * is a plain `<form method="post">` whose fields are documented in the README.
  */
+import escape from 'escape-html';
 import type { TestIdentity } from './identities.js';
 import type { EidasLevel, PlatformDefinition } from './platforms.js';
 
 /** Escapes text for an HTML element or a double-quoted attribute. */
 export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
+  return escape(String(value));
 }
 
 const STYLE = `

@@ -78,7 +78,7 @@ describe('errorPageContent', () => {
 
   it('escapes every text for HTML', () => {
     const content = errorPageContent(new MarkupCodeError('x'));
-    expect(content.code).toBe('&#60;img src=x onerror=alert(1)&#62;');
+    expect(content.code).toBe('&lt;img src=x onerror=alert(1)&gt;');
     expect(content).not.toHaveProperty('platform');
   });
 });
@@ -97,7 +97,7 @@ describe('renderErrorPage', () => {
     const html = renderErrorPage(new MarkupCodeError('x'), siteTemplate);
     expect(html).toContain('<body class="site">');
     expect(html).toContain('data-status="400"');
-    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain(MARKUP);
   });
 

@@ -1,3 +1,4 @@
+import escape from 'escape-html';
 import type { FranceConnectError, PlatformId } from './franceconnect.errors.js';
 
 /** Title and explanation shown to a person, in French, by error code or platform error. */
@@ -88,7 +89,7 @@ export function errorMessage(error: FranceConnectError): { title: string; text: 
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return escape(value);
 }
 
 /**
