@@ -67,6 +67,16 @@ const RUNS: readonly SmokeRun[] = [
     env: { BENCH_CONCURRENCY: '2', BENCH_SECONDS: '1' },
     prints: [/completed sign-ins +[1-9]\d*/, /errors +0\n/, /lost sessions +0\n/],
   },
+  {
+    file: 'reliability',
+    env: { BENCH_CONCURRENCY: '2', BENCH_SECONDS: '2', BENCH_FLOOD: '200' },
+    prints: [
+      /0\. baseline: 2 browsers for \d+\.\d s\n +completed sign-ins +[1-9]\d*/,
+      /flood of 200 sign-in starts in \d+\.\d s/,
+      /\| d\. flood of 200 sign-in starts \| \d+ \|/,
+      /\ntarget: no 5xx but 503 during an outage/,
+    ],
+  },
 ];
 
 /** Runs one benchmark file; resolves with what it printed. */
