@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import {
   type NewIdentityLink,
   TypeOrmIdentityStore,
 } from '../../libs/franceconnect/src/identity/index.js';
+import { IdentityStoreUnavailableError } from '../../libs/franceconnect/src/errors/franceconnect.errors.js';
 import { openPostgres, openSqlite, type TestDatabase } from './identity-databases.js';
 import { ANGELA, ANGELA_FCP, ANGELA_NAMESAKE, newSub, TEST_PIVOT_SECRET } from './identity.fixtures.js';
 
@@ -166,6 +168,20 @@ describe.each([
       const { link } = await store.createAccountWithLink(newLink());
       await dataSource.createQueryBuilder().delete().from(IdentityAccount).where('id = :id', { id: link.accountId }).execute();
       expect(await store.findLink('fc', link.sub)).toBeUndefined();
+    });
+  });
+
+  describe('database unavailable', () => {
+    it("answers the application's calls with IdentityStoreUnavailableError (a 503), not the driver's error", async () => {
+      const closed = new DataSource(dataSource.options);
+      await closed.initialize();
+      await closed.destroy();
+      const service = new IdentityLinkService(new TypeOrmIdentityStore(closed), { pivotHashSecret: TEST_PIVOT_SECRET });
+      for (const call of [() => service.links(randomUUID()), () => service.unlink(randomUUID(), 'fc'), () => service.deleteAccount(randomUUID())]) {
+        const error = await call().catch((failure: unknown) => failure);
+        expect(error).toBeInstanceOf(IdentityStoreUnavailableError);
+        expect((error as IdentityStoreUnavailableError).status).toBe(503);
+      }
     });
   });
 

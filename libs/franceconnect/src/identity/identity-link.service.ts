@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { FranceConnectError, IdentityStoreUnavailableError } from '../errors/franceconnect.errors.js';
 import { endSessionsOfAccount } from '../session/session-ending.js';
 import {
   ACR_MAX_LENGTH,
@@ -9,7 +10,7 @@ import {
   type IdentityPlatform,
   SUB_MAX_LENGTH,
 } from './identity.constants.js';
-import { InvalidSignInError } from './identity.errors.js';
+import { IdentityError, InvalidSignInError } from './identity.errors.js';
 import {
   type IdentityLinkOptions,
   type ResolvedIdentityLinkOptions,
@@ -128,7 +129,7 @@ export class IdentityLinkService {
    */
   async unlink(accountId: string, platform: IdentityPlatform): Promise<UnlinkResult> {
     if (!IDENTITY_PLATFORMS.includes(platform)) throw new InvalidSignInError(`platform must be 'fc' or 'fcp'.`);
-    const outcome = await this.store.deleteLink(accountId, platform);
+    const outcome = await storeCall(() => this.store.deleteLink(accountId, platform));
     if (outcome === 'deleted') {
       this.emit({ type: 'unlinked', platform, accountId });
       return { status: 'unlinked' };
@@ -138,9 +139,13 @@ export class IdentityLinkService {
     return { status: 'refused', reason };
   }
 
-  /** The identities linked to an account (platform, `sub`, first and last seen, last `acr`). */
+  /**
+   * The identities linked to an account (platform, `sub`, first and last seen, last `acr`).
+   *
+   * @throws {IdentityStoreUnavailableError} while the database cannot be reached (503 through the module's filter).
+   */
   async links(accountId: string): Promise<IdentityLinkRecord[]> {
-    return this.store.listLinks(accountId);
+    return storeCall(() => this.store.listLinks(accountId));
   }
 
   /**
@@ -149,10 +154,11 @@ export class IdentityLinkService {
    * is signed out, on every instance sharing the store).
    *
    * @returns `false` when there was no such account (its sessions, if any, are ended all the same).
+   * @throws {IdentityStoreUnavailableError} while the database cannot be reached (nothing deleted).
    * @throws {Error} when the sessions could not all be ended (the account is deleted): call it again.
    */
   async deleteAccount(accountId: string): Promise<boolean> {
-    const deleted = await this.store.deleteAccount(accountId);
+    const deleted = await storeCall(() => this.store.deleteAccount(accountId));
     if (deleted) this.emit({ type: 'account-deleted', accountId });
     try {
       await endSessionsOfAccount(accountId);
@@ -254,4 +260,18 @@ function signInProblems(name: string, value: IdentitySignIn | SessionIdentity, w
   }
   if (typeof value.claims !== 'object' || value.claims === null) problems.push(`${name}.claims must be an object`);
   return problems;
+}
+
+/**
+ * Runs a call to the identity store for an application's own use of the service: a failure of the
+ * database (down, restarting) is an {@link IdentityStoreUnavailableError}, which the module's exception
+ * filter answers with a 503 and `Retry-After`, as during a sign-in, rather than an unexplained 500.
+ */
+async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof FranceConnectError || error instanceof IdentityError) throw error;
+    throw new IdentityStoreUnavailableError('The account store is unavailable', { cause: error });
+  }
 }
