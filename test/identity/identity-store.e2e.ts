@@ -15,6 +15,7 @@ import {
   TypeOrmIdentityStore,
 } from '../../libs/franceconnect/src/identity/index.js';
 import { IdentityStoreUnavailableError } from '../../libs/franceconnect/src/errors/franceconnect.errors.js';
+import { IDENTITY_MIGRATIONS } from '../../libs/franceconnect/src/identity/identity.schema.js';
 import { openPostgres, openSqlite, type TestDatabase } from './identity-databases.js';
 import { ANGELA, ANGELA_FCP, ANGELA_NAMESAKE, newSub, TEST_PIVOT_SECRET } from './identity.fixtures.js';
 
@@ -67,7 +68,7 @@ describe.each([
     });
 
     it('can be reverted and run again', async () => {
-      await dataSource.undoLastMigration();
+      for (let undone = 0; undone < IDENTITY_MIGRATIONS.length; undone++) await dataSource.undoLastMigration();
       const queryRunner = dataSource.createQueryRunner();
       try {
         expect(await queryRunner.hasTable('fc_identity_link')).toBe(false);
@@ -292,6 +293,20 @@ describe.each([
       expect(accountIds.size).toBe(1);
       expect(results.filter((result) => result.status === 'created')).toHaveLength(1);
       expect(results.filter((result) => result.status === 'existing')).toHaveLength(19);
+    });
+
+    it("gives one account to a person whose first FranceConnect and FranceConnect+ sign-ins race, with the common identifier", async () => {
+      const service = linker({ commonIdentifier: true });
+      const subs = Array.from({ length: 10 }, () => newSub());
+      const results = await Promise.all(subs.flatMap((sub) => [service.resolve(fc(sub)), service.resolve(fcp(sub))]));
+      for (const [index, sub] of subs.entries()) {
+        const [first, second] = [results[2 * index]!, results[2 * index + 1]!];
+        const accountIds = [first, second].map((result) => (result.status === 'ambiguous' ? 'none' : result.accountId));
+        expect(accountIds[0], `both sign-ins of person ${index} on one account`).toBe(accountIds[1]);
+        expect([first.status, second.status].sort()).toEqual(['created', 'linked']);
+        const links = await dataSource.getRepository(IdentityLink).findBy({ sub });
+        expect(new Set(links.map((link) => link.accountId)).size).toBe(1);
+      }
     });
 
     it('resolves 20 simultaneous inserts of one identity through the unique constraint', async () => {

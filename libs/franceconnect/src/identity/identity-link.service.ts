@@ -114,8 +114,9 @@ export class IdentityLinkService {
       if (candidates.length === 1) return this.attach(candidates[0]!, link, 'pivot-identity');
     }
 
-    const created = await this.store.createAccountWithLink(link);
+    const created = await this.store.createAccountWithLink(link, { commonIdentifier: this.options.commonIdentifier });
     if (created.outcome === 'sub-taken') return this.existing(platform, created.link.accountId);
+    if (created.outcome === 'twin-taken') return this.attach(created.link.accountId, link, 'common-identifier');
     this.emit({ type: 'created', platform, accountId: created.link.accountId });
     return { status: 'created', accountId: created.link.accountId };
   }

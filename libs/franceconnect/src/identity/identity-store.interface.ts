@@ -49,6 +49,25 @@ export type LinkInsertOutcome =
   | { readonly outcome: 'sub-taken'; readonly link: IdentityLinkRecord }
   | { readonly outcome: 'platform-taken' };
 
+/** Options of {@link IdentityStore.createAccountWithLink}. */
+export interface AccountCreationOptions {
+  /**
+   * The service uses FranceConnect's common identifier: the account is the one of `link.sub` on both
+   * platforms, and must stay the only one when the other platform's first sign-in creates one at the same
+   * moment (`twin-taken`). A store that ignores it leaves that race open.
+   */
+  readonly commonIdentifier?: boolean;
+}
+
+/**
+ * The outcome of creating an account with its first link: created; `sub-taken` (a concurrent first
+ * sign-in of the same identity won); `twin-taken` (with the common identifier, a concurrent first sign-in
+ * on the other platform created the person's account: its link is returned, to attach to).
+ */
+export type AccountInsertOutcome =
+  | Extract<LinkInsertOutcome, { outcome: 'created' | 'sub-taken' }>
+  | { readonly outcome: 'twin-taken'; readonly link: IdentityLinkRecord };
+
 /**
  * Persistence of accounts and their platform identities, the seam behind {@link IdentityLinkService}.
  *
@@ -74,7 +93,7 @@ export interface IdentityStore {
    * atomically. When (`platform`, `sub`) is already linked, even by a concurrent call, nothing is
    * created and the existing link is returned as `sub-taken`; never throws for that race.
    */
-  createAccountWithLink(link: NewIdentityLink): Promise<Extract<LinkInsertOutcome, { outcome: 'created' | 'sub-taken' }>>;
+  createAccountWithLink(link: NewIdentityLink, options?: AccountCreationOptions): Promise<AccountInsertOutcome>;
 
   /** Attaches `link` to an existing account. See {@link LinkInsertOutcome} for the races. */
   addLink(accountId: string, link: NewIdentityLink): Promise<LinkInsertOutcome>;

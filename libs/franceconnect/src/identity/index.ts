@@ -27,6 +27,8 @@ export type {
 } from './identity-link.types.js';
 export { IdentityLinkService } from './identity-link.service.js';
 export type {
+  AccountCreationOptions,
+  AccountInsertOutcome,
   IdentityLinkRecord,
   IdentityLinkTouch,
   IdentityStore,
@@ -44,5 +46,6 @@ export { IdentityAccount } from './identity-account.entity.js';
 export { IdentityLink } from './identity-link.entity.js';
 export { IDENTITY_DATABASE_TYPES, type IdentityDatabaseType } from './identity-columns.js';
 export { CreateIdentityTables1795564800000 } from './migrations/1795564800000-CreateIdentityTables.js';
+export { AddAccountCommonSub1796169600000 } from './migrations/1796169600000-AddAccountCommonSub.js';
 export { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from './identity.schema.js';
 export { isUniqueViolation, TypeOrmIdentityStore } from './typeorm-identity.store.js';

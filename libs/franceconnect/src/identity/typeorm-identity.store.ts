@@ -7,6 +7,8 @@ import { IdentityAccount } from './identity-account.entity.js';
 import { identityColumnTypes } from './identity-columns.js';
 import { IdentityLink } from './identity-link.entity.js';
 import type {
+  AccountCreationOptions,
+  AccountInsertOutcome,
   IdentityLinkRecord,
   IdentityLinkTouch,
   IdentityStore,
@@ -75,11 +77,10 @@ export class TypeOrmIdentityStore implements IdentityStore {
     });
   }
 
-  createAccountWithLink(
-    link: NewIdentityLink,
-  ): Promise<Extract<LinkInsertOutcome, { outcome: 'created' | 'sub-taken' }>> {
+  createAccountWithLink(link: NewIdentityLink, options: AccountCreationOptions = {}): Promise<AccountInsertOutcome> {
     return this.exclusive(async () => {
-      const account = this.accounts.create({ id: randomUUID(), createdAt: link.seenAt, pivotHash: link.pivotHash });
+      const commonSub = options.commonIdentifier ? link.sub : null;
+      const account = this.accounts.create({ id: randomUUID(), createdAt: link.seenAt, pivotHash: link.pivotHash, commonSub });
       const row = this.newLinkRow(account.id, link);
       try {
         await this.dataSource.transaction(async (manager) => {
@@ -93,6 +94,10 @@ export class TypeOrmIdentityStore implements IdentityStore {
         if (!isUniqueViolation(error)) throw error;
         const existing = await this.readLink(link.platform, link.sub);
         if (existing) return { outcome: 'sub-taken', link: existing };
+        // With the common identifier: the person's first sign-in on the other platform created the
+        // account at the same moment (common_sub is unique); its link is committed with it.
+        const twin = commonSub === null ? undefined : await this.readLink(link.platform === 'fc' ? 'fcp' : 'fc', link.sub);
+        if (twin) return { outcome: 'twin-taken', link: twin };
         throw error;
       }
     });
