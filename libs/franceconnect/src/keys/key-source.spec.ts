@@ -188,6 +188,8 @@ describe('loadKeySet with generate', () => {
     const first = await loadKeySet({ generate: { file, algs: ['RSA-OAEP-256', 'ECDH-ES'] } }, { production: false, logger });
 
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // The folder made for the keys keeps itself out of the repository.
+    expect(await readFile(join(dir, 'nested', 'deeper', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
     expect(logger.messages).toHaveLength(1);
     expect(logger.messages[0]).toContain(file);
     expect(logger.messages[0]).toMatch(/development.*must not be used in production/);
@@ -207,6 +209,8 @@ describe('loadKeySet with generate', () => {
     const file = join(dir, 'default-algs.json');
     const keySet = await loadKeySet({ generate: { file } }, { production: false, logger: new RecordingLogger() });
     expect(keySet.publicJwks().keys.map((key) => key.alg)).toEqual(['RSA-OAEP-256']);
+    // A folder the application already had is left as it is.
+    await expect(stat(join(dir, '.gitignore'))).rejects.toThrow();
   });
 
   it('refuses to reuse a development key set that lacks a requested alg', async () => {

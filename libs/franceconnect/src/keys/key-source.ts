@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { generateEncryptionKey, generateSigningKey } from './key-generation.js';
 import { KeySet } from './key-set.js';
 import { ENCRYPTION_ALGS, SIGNING_ALGS, isEncryptionAlg, isSigningAlg } from './keys.constants.js';
@@ -258,7 +258,10 @@ async function loadOrGenerateDevJwks(options: unknown, logger: KeySetLogger | un
     keys: await Promise.all([...unique.map((alg) => generateEncryptionKey(alg)), ...uniqueSigning.map((alg) => generateSigningKey(alg))]),
   };
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const created = await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // A folder made here for the private keys (`.data/` by default) keeps itself out of the repository;
+    // a folder the application already had is left as it is.
+    if (created !== undefined) await writeFile(join(dirname(path), '.gitignore'), '# Development private keys: never commit them.\n*\n', { flag: 'wx' }).catch(() => undefined);
     // "wx": never overwrite. If another process created the file meanwhile, use its keys instead,
     // so that two processes do not end up publishing different keys.
     await writeFile(path, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
