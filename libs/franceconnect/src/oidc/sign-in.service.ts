@@ -24,6 +24,7 @@ import { IdentityLinkService } from '../identity/identity-link.service.js';
 import type { LinkResult } from '../identity/identity-link.types.js';
 import { isSessionPerson } from '../session/session-person.js';
 import { requireDeliverableSession, sessionIdentities, sessionState, storeSignedIn, type FcIdentity, type HeldAccessToken, type SessionAccount } from '../session/session-state.js';
+import { PeriodicWarning } from '../transactions/periodic-warning.js';
 import { SignInRateLimiter } from '../transactions/sign-in-rate-limit.js';
 import { browserBinding, browserKeyForSignIn, readBrowserKey, type BrowserCookieOptions } from '../transactions/browser-binding.js';
 import {
@@ -78,9 +79,13 @@ export class SignInService implements FranceConnectAuthenticator, OnModuleDestro
   private readonly logger = new Logger('FranceConnect');
   /** The per-client limit on sign-in starts, unless turned off. */
   private readonly rateLimiter?: SignInRateLimiter;
-  /** Transactions the store dropped to stay bounded since the last warning, and when the next may be written. */
-  private dropped = 0;
-  private nextDropWarning = 0;
+  /**
+   * The store dropped older pending sign-ins to stay within its limits (a browser starting many, or a
+   * flood): the people concerned will have to start again.
+   */
+  private readonly dropWarning = new PeriodicWarning((dropped) =>
+    this.logger.warn(`sign-in transaction store full: ${dropped} oldest pending sign-in(s) dropped since the last such line (see TransactionLimits)`),
+  );
   /** One strategy per platform, for the openid-client configuration it was built with. */
   private readonly strategies = new Map<PlatformId, { readonly config: Configuration; readonly strategy: FranceConnectStrategy }>();
   /** The transaction a callback took, handed to the verify step of that same request. */
@@ -192,21 +197,8 @@ export class SignInService implements FranceConnectAuthenticator, OnModuleDestro
     const dropped = await this.storeCall(platformId, () =>
       this.transactions.put(transactionKey(platformId, draft!.state, transaction.binding), transaction, this.options.transactionTtlSeconds + TRANSACTION_GRACE_SECONDS),
     );
-    if (dropped) this.warnOfDropped(dropped);
+    if (dropped) this.dropWarning.add(dropped);
     return outcome;
-  }
-
-  /**
-   * The store dropped older pending sign-ins to stay within its limits (a browser starting many, or a
-   * flood): the people concerned will have to start again. At most one line a minute.
-   */
-  private warnOfDropped(dropped: number): void {
-    this.dropped += dropped;
-    const now = Date.now();
-    if (now < this.nextDropWarning) return;
-    this.nextDropWarning = now + 60_000;
-    this.logger.warn(`sign-in transaction store full: ${this.dropped} oldest pending sign-in(s) dropped since the last such line (see TransactionLimits)`);
-    this.dropped = 0;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { normalizeIp, ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { PeriodicWarning } from './periodic-warning.js';
 import { TooManySignInsError, type PlatformId } from '../errors/franceconnect.errors.js';
 
 /**
@@ -35,9 +36,10 @@ export class SignInRateLimiter {
   private readonly ttlMs: number;
   private readonly storage: ThrottlerStorage;
   private proxyWarned = false;
-  /** Starts refused since the last warning, and when the next warning may be written. */
-  private refused = 0;
-  private nextWarning = 0;
+  /** Refused starts, counted in one line a minute however many a flood brings. */
+  private readonly refusals = new PeriodicWarning((refused) =>
+    this.logger.warn(`sign-in rate limit: ${refused} start(s) refused since the last such line limit=${this.limit}/${this.ttlMs / 1000}s per client`),
+  );
 
   constructor(options: SignInRateLimitOptions) {
     this.limit = options.limit ?? 60;
@@ -55,21 +57,11 @@ export class SignInRateLimiter {
     const client = normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     const record = await this.storage.increment(`${THROTTLER_NAME}:${client}`, this.ttlMs, this.limit, 0, THROTTLER_NAME);
     if (!record.isBlocked) return;
-    this.warnOfRefusals(platformId);
+    this.refusals.add();
     throw new TooManySignInsError('Too many sign-ins started from this client; wait before starting another', {
       platform: platformId,
       retryAfterSeconds: Math.max(1, record.timeToBlockExpire),
     });
-  }
-
-  /** At most one line a minute, however many starts a flood brings: a log is a disk to fill too. */
-  private warnOfRefusals(platformId: PlatformId): void {
-    this.refused++;
-    const now = Date.now();
-    if (now < this.nextWarning) return;
-    this.nextWarning = now + 60_000;
-    this.logger.warn(`sign-in rate limit: ${this.refused} start(s) refused since the last such line platform=${platformId} limit=${this.limit}/${this.ttlMs / 1000}s per client`);
-    this.refused = 0;
   }
 
   /** Stops the in-memory storage's sweep timer (a storage given by the application is its own). */
