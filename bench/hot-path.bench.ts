@@ -31,7 +31,7 @@ import {
   type FcIdentity,
   type SignInService,
 } from '../libs/franceconnect/src/index.js';
-import { commonClaims, findIdentity } from '../apps/fc-emulator/src/index.js';
+import { commonClaims, findIdentity } from '../libs/fc-emulator/src/index.js';
 
 @Controller('protected')
 class ProtectedRoutes {

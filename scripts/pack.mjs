@@ -4,7 +4,7 @@
  *
  *   node scripts/pack.mjs [--out-dir <dir>]     default: build/
  *
- * 1. compiles libs/franceconnect/src and apps/fc-emulator/src (the testing entry re-exports the emulator)
+ * 1. compiles libs/franceconnect/src and libs/fc-emulator/src (the testing entry re-exports the emulator)
  *    with tsconfig.package.json into <dir>/package/, declarations and source maps included, specs excluded;
  * 2. makes sure every compiled bin (`franceconnect`, `franceconnect-emulator`) starts with a
  *    `#!/usr/bin/env node` line, is executable and is inside the package's `files`;
@@ -41,9 +41,9 @@ const DOCUMENTS = [
   'docs/keys.md',
   'docs/franceconnect-contract.md',
   'docs/franceconnect-contract-tests.md',
-  'apps/fc-emulator/README.md',
+  'libs/fc-emulator/README.md',
   // The default clients as a file to copy and edit, as the emulator's README suggests.
-  'apps/fc-emulator/clients.json',
+  'libs/fc-emulator/clients.json',
   'libs/franceconnect/src/identity/README.md',
 ];
 

@@ -5,7 +5,7 @@
  *
  * Commands: `requests` (the counts since the last `resetRequests`), `resetRequests`.
  */
-import { startFcEmulator, type EmulatorClientConfig } from '../../apps/fc-emulator/src/index.js';
+import { startFcEmulator, type EmulatorClientConfig } from '../../libs/fc-emulator/src/index.js';
 import { childConfig, failStart, serve } from './ipc.js';
 
 /** What the parent gives this process. */

@@ -12,7 +12,7 @@
  * Commands: `down` (closes the public port, cuts its connections), `up` (opens it again).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { startFcEmulator, type EmulatorClientConfig } from '../../apps/fc-emulator/src/index.js';
+import { startFcEmulator, type EmulatorClientConfig } from '../../libs/fc-emulator/src/index.js';
 import { childConfig, failStart, serve } from './ipc.js';
 
 /** What the parent gives this process. */

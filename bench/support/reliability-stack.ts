@@ -13,7 +13,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { EmulatorClientConfig } from '../../apps/fc-emulator/src/index.js';
+import type { EmulatorClientConfig } from '../../libs/fc-emulator/src/index.js';
 import { demoClients, writeServiceKeys } from '../../test/support/demo-stack.js';
 import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';

@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { compactDecrypt, compactVerify, createLocalJWKSet, type JSONWebKeySet, type ProtectedHeaderParameters } from 'jose';
 import { expect } from 'vitest';
 
-import type { EmulatorClientConfig, EncryptionAlg, SigningAlg, TestIdentity } from '../../apps/fc-emulator/src/index.js';
-import { findIdentity, type RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
+import type { EmulatorClientConfig, EncryptionAlg, SigningAlg, TestIdentity } from '../../libs/fc-emulator/src/index.js';
+import { findIdentity, type RunningFcEmulator } from '../../libs/fc-emulator/src/index.js';
 import { AMR_CLAIMS, callbackFor, fcClient, fcpClient, generateEncryptionKey, POST_LOGOUT_URI, RP_ORIGIN, secretFor, startEmulatorWithJwks, type EmulatorWithJwks, type RpEncryptionKey } from '../emulator/fixtures.js';
 import { completeEmulatorLogout, EmulatorFlowError, type EmulatorLoginChoice } from '../support/emulator-login.js';
 import { HttpAgent, parseForms, type AgentResponse, type FollowResult } from '../support/http-agent.js';

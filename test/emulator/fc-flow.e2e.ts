@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFcEmulator, type RunningFcEmulator, type SigningAlg } from '../../apps/fc-emulator/src/index.js';
+import { startFcEmulator, type RunningFcEmulator, type SigningAlg } from '../../libs/fc-emulator/src/index.js';
 import { completeEmulatorLogin } from '../support/emulator-login.js';
 import { HttpAgent, parseForms } from '../support/http-agent.js';
 import { authorizationRequest, exchange, fcClient, relyingParty, segments } from './fixtures.js';

@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startFcEmulator, type EncryptionAlg, type RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
+import { startFcEmulator, type EncryptionAlg, type RunningFcEmulator } from '../../libs/fc-emulator/src/index.js';
 import { completeEmulatorLogin } from '../support/emulator-login.js';
 import { HttpAgent, parseForms } from '../support/http-agent.js';
 import { startJwksServer, type JwksServer } from '../support/jwks-server.js';

@@ -12,7 +12,7 @@ import {
   type RunningFcEmulator,
   type SigningAlg,
   type StartFcEmulatorOptions,
-} from '../../apps/fc-emulator/src/index.js';
+} from '../../libs/fc-emulator/src/index.js';
 import { startJwksServer, type JwksServer } from '../support/jwks-server.js';
 
 /** Where the test relying party pretends to live; nothing listens there, the agent stops before. */

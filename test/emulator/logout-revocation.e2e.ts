@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
+import type { RunningFcEmulator } from '../../libs/fc-emulator/src/index.js';
 import { completeEmulatorLogin, completeEmulatorLogout, EmulatorFlowError } from '../support/emulator-login.js';
 import { HttpAgent, parseForms } from '../support/http-agent.js';
 import {

@@ -9,7 +9,7 @@ import {
   subjectFor,
   TEST_IDENTITIES,
   type RunningFcEmulator,
-} from '../../apps/fc-emulator/src/index.js';
+} from '../../libs/fc-emulator/src/index.js';
 import { completeEmulatorLogin } from '../support/emulator-login.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { PRIVATE_JWK_MEMBERS, startJwksServer, type JwksServer } from '../support/jwks-server.js';

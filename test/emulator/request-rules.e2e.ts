@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { RunningFcEmulator } from '../../apps/fc-emulator/src/index.js';
+import type { RunningFcEmulator } from '../../libs/fc-emulator/src/index.js';
 import { completeEmulatorLogin, EmulatorFlowError } from '../support/emulator-login.js';
 import { HttpAgent } from '../support/http-agent.js';
 import {

@@ -20,14 +20,14 @@ import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { validateClients } from '../../apps/fc-emulator/src/clients.js';
+import { validateClients } from '../../libs/fc-emulator/src/clients.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const MAIN = 'libs/franceconnect/src/index';
 const TESTING = 'libs/franceconnect/src/testing/index';
 const BIN = 'libs/franceconnect/src/cli/main.js';
-const EMULATOR_BIN = 'apps/fc-emulator/src/main.js';
+const EMULATOR_BIN = 'libs/fc-emulator/src/main.js';
 const SECRET = 'packaged-app-secret-of-at-least-32-characters';
 
 interface Manifest {
@@ -185,10 +185,10 @@ describe('the npm package', () => {
     expect(entries).toContain(BIN);
     expect(entries).toContain(EMULATOR_BIN);
     for (const file of ['index', 'emulator', 'provider', 'interactions', 'identities', 'main']) {
-      expect(entries).toContain(`apps/fc-emulator/src/${file}.js`);
-      expect(entries).toContain(`apps/fc-emulator/src/${file}.d.ts`);
+      expect(entries).toContain(`libs/fc-emulator/src/${file}.js`);
+      expect(entries).toContain(`libs/fc-emulator/src/${file}.d.ts`);
     }
-    for (const document of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'docs/keys.md', 'apps/fc-emulator/README.md', 'apps/fc-emulator/clients.json']) {
+    for (const document of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'docs/keys.md', 'libs/fc-emulator/README.md', 'libs/fc-emulator/clients.json']) {
       expect(entries).toContain(document);
     }
     // The identity migration ships: IDENTITY_MIGRATIONS points at it.
@@ -393,7 +393,7 @@ describe('the npm package', () => {
     expect(help.stdout).toMatch(/^Usage: franceconnect-emulator /);
     // Both READMEs use flags that exist, and the emulator's lists every one.
     const flags = new Set(help.stdout.match(/--[a-z][a-z-]+/g));
-    const emulatorReadme = readFileSync(join(installed, 'apps/fc-emulator/README.md'), 'utf8');
+    const emulatorReadme = readFileSync(join(installed, 'libs/fc-emulator/README.md'), 'utf8');
     expect([...flags].filter((flag) => !emulatorReadme.includes(`\`${flag}`))).toEqual([]);
     for (const readme of [readFileSync(join(installed, 'README.md'), 'utf8'), emulatorReadme]) {
       const commands = codeBlocks(readme).filter((block) => block.lang === 'sh' && block.code.includes('franceconnect-emulator'));

@@ -30,7 +30,7 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import { commonClaims, findIdentity } from '../../apps/fc-emulator/src/index.js';
+import { commonClaims, findIdentity } from '../../libs/fc-emulator/src/index.js';
 import { rsaSigningJwks } from './adversarial-keys.js';
 
 /** The platform impersonated: `fc` (FranceConnect) or `fcp` (FranceConnect+). */

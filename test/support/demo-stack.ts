@@ -15,7 +15,7 @@ import {
   type EmulatorClientConfig,
   type RunningFcEmulator,
   type StartFcEmulatorOptions,
-} from '../../apps/fc-emulator/src/index.js';
+} from '../../libs/fc-emulator/src/index.js';
 import {
   ENCRYPTION_ALGS,
   generateEncryptionKey,

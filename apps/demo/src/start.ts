@@ -1,4 +1,4 @@
-import { DEFAULT_CLIENTS, startFcEmulator, type EmulatorClientConfig } from '../../fc-emulator/src/index.js';
+import { DEFAULT_CLIENTS, startFcEmulator, type EmulatorClientConfig } from '../../../libs/fc-emulator/src/index.js';
 import { KeyService } from '../../../libs/franceconnect/src/index.js';
 import { createDemoApp } from './bootstrap.js';
 import { demoConfigFromEnv, type DemoConfig } from './demo.config.js';

@@ -22,7 +22,7 @@ export {
   type ScriptedSignIn,
   type StartFcEmulatorOptions,
   type TestIdentity,
-} from '../../../../apps/fc-emulator/src/index.js';
+} from '../../../../libs/fc-emulator/src/index.js';
 export { CookieJar, HttpAgent, decodeHtml, parseForms } from './http-agent.js';
 export type { AgentRequestInit, AgentResponse, FollowOptions, FollowResult, HtmlForm, StoredCookie } from './http-agent.js';
 export { completeEmulatorLogin, completeEmulatorLogout, EmulatorFlowError } from './emulator-login.js';

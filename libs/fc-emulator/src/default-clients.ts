@@ -1,6 +1,6 @@
 /**
  * The clients registered when no other list is given: the sample app on `http://localhost:3000`.
- * `apps/fc-emulator/clients.json` holds the same list as a file to copy and edit (a spec keeps both equal);
+ * `libs/fc-emulator/clients.json` holds the same list as a file to copy and edit (a spec keeps both equal);
  * it lives in TypeScript too so that the compiled emulator needs no asset next to it.
  */
 import type { EmulatorClientConfig } from './clients.js';

@@ -270,7 +270,7 @@ export function parseEmulatorArguments(
       fileProblems ||= fileClientProblems.length > 0;
     }
     if (fileProblems) {
-      problems.push('The fields of a clients file are described in the emulator\'s README (apps/fc-emulator/README.md in the package), section "Clients file".');
+      problems.push('The fields of a clients file are described in the emulator\'s README (libs/fc-emulator/README.md in the package), section "Clients file".');
     }
     for (const client of flagClients) {
       const registration = toRegistration(client);

@@ -26,7 +26,7 @@ Options:
   --fc-public-url <origin>   origin browsers reach FranceConnect at, behind a reverse proxy
   --fcp-public-url <origin>  the same for FranceConnect+
   --clients <file.json>      register the clients of a JSON file (repeatable); its fields are in the
-                             emulator's README (apps/fc-emulator/README.md in the package)
+                             emulator's README (libs/fc-emulator/README.md in the package)
   --same-subject             the same sub on FranceConnect and FranceConnect+ ("identifiant commun")
   --cache-client-jwks        keep your app's JWKS between requests, as FranceConnect+ does
   --accept-pkce              let PKCE through /authorize (FranceConnect refuses it)

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { startFcEmulator } from '../apps/fc-emulator/src/index.js';
+ * import { startFcEmulator } from '../libs/fc-emulator/src/index.js';
  *
  * const emulator = await startFcEmulator({ fcPort: 0, fcpPort: 0, log: false });
  * console.log(emulator.fc.issuer, emulator.fcp.issuer);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `franceconnect-emulator` executable of the package (here: `npm run emulator -- <flags>`, or
- * `node dist/apps/fc-emulator/src/main.js <flags>` once built). Starts FranceConnect and FranceConnect+ with
+ * `node dist/libs/fc-emulator/src/main.js <flags>` once built). Starts FranceConnect and FranceConnect+ with
  * the clients the flags, a clients file or the FC_EMULATOR_* variables register; `--help` lists the flags.
  *
  * Exit codes: 0 after `--help` or a stop by SIGINT / SIGTERM; 1 when the emulator cannot start (a port in
