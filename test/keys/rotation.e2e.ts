@@ -7,10 +7,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CompactEncrypt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../libs/franceconnect/src/cli/cli.js';
-import { JweDecryptionError, KeyService } from '../../libs/franceconnect/src/index.js';
+import { KeyService } from '../../libs/franceconnect/src/index.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { getJson, signIn, startDemoStack, type DemoStack } from '../support/demo-stack.js';
 
@@ -103,29 +103,31 @@ describe('rotating the key FranceConnect+ encrypts to, in a running application'
     expect(await signInWithFcPlus(stack.appUrl)).toMatchObject({ status: 200, body: { provider: 'fcp', acr: 'eidas2' } });
   });
 
-  it('still decrypts a token encrypted to the retired key during the grace period, and not after', async () => {
+  it('hands the retired key to sign-in during the grace period, and not after', async () => {
     // A token FranceConnect+ encrypted just before it fetched the new JWKS: still on its way.
     const inFlight = await new CompactEncrypt(new TextEncoder().encode('inner.signed.jwt'))
       .setProtectedHeader({ alg: ALG, enc: 'A256GCM', kid: 'sp-2025', cty: 'JWT' })
       .encrypt(await importJWK(oldKeyPublic, ALG));
-    expect(decodeProtectedHeader(inFlight).kid).toBe('sp-2025');
     const keyService = app.get(KeyService);
-    await expect(keyService.decrypt(inFlight, { keyManagementAlgorithms: [ALG] })).resolves.toEqual({
-      plaintext: 'inner.signed.jwt',
-      kid: 'sp-2025',
-      alg: ALG,
-    });
+    // What openid-client decrypts answers with (platform-client.ts): the key the JWE's kid names.
+    const during = keyService.decryptionKeys(ALG);
+    expect(during.map((key) => key.kid)).toEqual(['sp-2026', 'sp-2025']);
+    const retiredKey = during.find((key) => key.kid === decodeProtectedHeader(inFlight).kid);
+    expect(new TextDecoder().decode((await compactDecrypt(inFlight, retiredKey!.key)).plaintext)).toBe('inner.signed.jwt');
+    const versionDuring = keyService.decryptionKeysVersion(ALG);
 
-    // A day later the grace period is over: the key no longer decrypts, without a reload.
+    // A day later the grace period is over: the key is no longer handed out, without a reload, and the
+    // version change makes the platform client rebuild its openid-client configuration without it.
     const retiredAt = (JSON.parse(await readFile(file, 'utf8')) as { keys: Record<string, unknown>[] }).keys.find(
       (key) => key['kid'] === 'sp-2025',
     )?.['fc:retiredAt'] as number;
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime((retiredAt + 24 * 3600) * 1000);
-    const error = await keyService.decrypt(inFlight, { keyManagementAlgorithms: [ALG] }).catch((caught: unknown) => caught);
+    const after = keyService.decryptionKeys(ALG).map((key) => key.kid);
+    const versionAfter = keyService.decryptionKeysVersion(ALG);
     vi.useRealTimers();
-    expect(error).toBeInstanceOf(JweDecryptionError);
-    expect((error as Error).message).toMatch(/kid "sp-2025", a key retired at .* whose grace period ended/);
+    expect(after).toEqual(['sp-2026']);
+    expect(versionAfter).not.toBe(versionDuring);
     expect(keyService.decryptionKeys(ALG).map((key) => key.kid)).toEqual(['sp-2026', 'sp-2025']);
   });
 

@@ -1,15 +1,14 @@
 /**
  * Property-based attacks shared by the security suite (a few seconds, `test/security/fuzz.e2e.ts`) and
- * the long run (`test/security/fuzz.long.ts`): the callback endpoint's query string, `KeySet.decrypt`'s
- * input, and the pivot-identity normaliser's claims. Each property counts what it tried in a
+ * the long run (`test/security/fuzz.long.ts`): the callback endpoint's query string, the encrypted ID
+ * token FranceConnect+ answers with (decrypted by openid-client with the keys `KeyService` owns, as in
+ * every sign-in), and the pivot-identity normaliser's claims. Each property counts what it tried in a
  * {@link FuzzTally}, so a long run can print what it covered.
  */
 import fc from 'fast-check';
-import { CompactEncrypt, importJWK, type JWK } from 'jose';
-import { JweDecryptionError, type KeySet } from '../../libs/franceconnect/src/index.js';
 import { normalisePivotIdentity } from '../../libs/franceconnect/src/identity/pivot-identity.js';
 import type { AdversaryPlatform } from './adversarial-provider.js';
-import type { AdversarialStack } from './adversarial-stack.js';
+import { attack, type AdversarialStack } from './adversarial-stack.js';
 import { HttpAgent } from './http-agent.js';
 
 /** Outcomes seen by a property, by label, for the report of a long run. */
@@ -175,21 +174,7 @@ export async function sendFuzzedCallback(stack: AdversarialStack, input: FuzzedC
   }
 }
 
-// ---- KeySet.decrypt ------------------------------------------------------------------------------
-
-/** Valid compact JWEs to the key set's public keys, one per key, of a known plaintext. */
-export async function validJwes(keySet: KeySet, plaintext: string): Promise<{ jwe: string; alg: string }[]> {
-  return Promise.all(
-    keySet.publicJwks().keys.map(async (jwk) => {
-      const { alg, kid } = jwk as JWK & { alg: string; kid: string };
-      const key = await importJWK({ ...jwk }, alg);
-      const jwe = await new CompactEncrypt(new TextEncoder().encode(plaintext))
-        .setProtectedHeader({ alg, enc: 'A256GCM', kid, cty: 'JWT' })
-        .encrypt(key);
-      return { jwe, alg };
-    }),
-  );
-}
+// ---- Encrypted ID tokens ------------------------------------------------------------------------
 
 const b64u = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
 
@@ -266,47 +251,50 @@ export function mutate(jwe: string, change: Mutation): string {
   }
 }
 
-/** Inputs for `KeySet.decrypt`: anything, compact-looking strings, or damaged valid JWEs. */
-export function jweInput(valid: readonly { jwe: string; alg: string }[]): fc.Arbitrary<{ input: unknown; mutated: boolean; label: string }> {
-  const segment = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('')), maxLength: 60 });
-  return fc.oneof(
-    fc.anything().map((input) => ({ input, mutated: false, label: 'any value' })),
-    fc.string({ unit: 'binary', maxLength: 200 }).map((input) => ({ input, mutated: false, label: 'any string' })),
-    fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => ({ input: parts.join('.'), mutated: false, label: 'compact-looking' })),
-    fc
-      .tuple(fc.constantFrom(...valid), fc.array(mutation, { minLength: 1, maxLength: 3 }))
-      .map(([{ jwe }, changes]) => ({ input: changes.reduce(mutate, jwe), mutated: true, label: `mutated (${changes.map((change) => change.kind).join('+')})` })),
-  );
+/**
+ * An ID token for FranceConnect+ to answer with: any string, compact-looking parts, or the honest token
+ * (signed, then encrypted to the service's published key) damaged by one to three changes.
+ */
+export interface FuzzedIdToken {
+  readonly label: string;
+  /** The whole token, or the changes to make to the honest one. */
+  readonly token?: string;
+  readonly changes?: readonly Mutation[];
 }
 
+export const fuzzedIdToken: fc.Arbitrary<FuzzedIdToken> = (() => {
+  const segment = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('')), maxLength: 60 });
+  return fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }).map((token) => ({ token, label: 'any string' })),
+    fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => ({ token: parts.join('.'), label: 'compact-looking' })),
+    fc
+      .array(mutation, { minLength: 1, maxLength: 3 })
+      .map((changes) => ({ changes, label: `mutated (${changes.map((change) => change.kind).join('+')})` })),
+  );
+})();
+
 /**
- * Decrypts one fuzzed input with every algorithm allowed: it must either fail with `JweDecryptionError`
- * or, for a damaged JWE whose damage changed nothing that matters, give back the original plaintext.
+ * Signs in on FranceConnect+ with a fuzzed ID token: the service must refuse it with
+ * `FC_ID_TOKEN_INVALID` (401) or, for damage that changed nothing that matters (a bit of base64url
+ * padding), sign the person in; never a 500, a crash or another error.
  *
- * @throws {Error} when another exception escapes, or a different plaintext comes out.
+ * @throws {Error} for any other answer.
  */
-export async function decryptFuzzed(
-  keySet: KeySet,
-  plaintext: string,
-  { input, mutated, label }: { input: unknown; mutated: boolean; label: string },
-  tally?: FuzzTally,
-): Promise<void> {
-  try {
-    const result = await keySet.decrypt(input as string, { keyManagementAlgorithms: ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'] });
-    if (!mutated || result.plaintext !== plaintext) {
-      throw new Error(`decrypt accepted a forged input (${label}): ${String(input).slice(0, 200)}`);
-    }
-    tally?.add(`${label}: still valid`);
-  } catch (error) {
-    if (error instanceof JweDecryptionError) {
-      tally?.add(`${label.replace(/ \(.*\)$/, '')}: JweDecryptionError`);
-      return;
-    }
-    if (error instanceof Error && error.message.startsWith('decrypt accepted')) throw error;
-    throw new Error(`decrypt threw ${error instanceof Error ? error.name : typeof error} (${String((error as Error)?.message)}) for ${label}: ${String(input).slice(0, 200)}`, {
-      cause: error,
-    });
+export async function sendFuzzedIdToken(stack: AdversarialStack, input: FuzzedIdToken, tally?: FuzzTally): Promise<void> {
+  const result = await attack(stack, 'fcp', {
+    idToken: async (claims, forge) => input.token ?? (input.changes ?? []).reduce(mutate, await forge.seal(claims)),
+  });
+  const kind = input.label.replace(/ \(.*\)$/, '');
+  if (result.status === 401 && result.body['code'] === 'FC_ID_TOKEN_INVALID') {
+    tally?.add(`${kind}: FC_ID_TOKEN_INVALID`);
+    return;
   }
+  if (result.status === 303 && input.changes) {
+    tally?.add(`${kind}: still valid`);
+    return;
+  }
+  const token = input.token ?? JSON.stringify(input.changes);
+  throw new Error(`the callback answered ${result.status} ${result.response.body.slice(0, 200)} for ${input.label}: ${token.slice(0, 200)}`);
 }
 
 // ---- Pivot identity ------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ export {
   UserInfoError,
 } from './errors/franceconnect.errors.js';
 export type { FranceConnectErrorOptions, PlatformId } from './errors/franceconnect.errors.js';
-export { JweDecryptionError, KeyConfigurationError, KeyRotationError } from './keys/index.js';
+export { KeyConfigurationError, KeyRotationError } from './keys/index.js';
 
 // Identity linking: one account per person across FranceConnect and FranceConnect+.
 export * from './identity/index.js';

@@ -6,7 +6,7 @@ export {
   isSigningAlg,
 } from './keys.constants.js';
 export type { EncryptionAlg, SigningAlg } from './keys.constants.js';
-export { JweDecryptionError, KeyConfigurationError, KeyRotationError } from './keys.errors.js';
+export { KeyConfigurationError, KeyRotationError } from './keys.errors.js';
 export {
   DEFAULT_RETIRED_KEY_GRACE_SECONDS,
   KEY_RETIRED_AT_MEMBER,
@@ -28,8 +28,6 @@ export { generateEncryptionKey, generateSigningKey } from './key-generation.js';
 export type { GenerateKeyOptions } from './key-generation.js';
 export { KeySet } from './key-set.js';
 export type {
-  DecryptedJwe,
-  JweDecryptOptions,
   JweDecryptionKey,
   KeyDescription,
   KeySetOptions,

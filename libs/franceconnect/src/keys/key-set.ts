@@ -1,8 +1,7 @@
-import { compactDecrypt, errors, importJWK } from 'jose';
-import type { CompactJWEHeaderParameters, CryptoKey, JWK } from 'jose';
-import { DEFAULT_CONTENT_ENCRYPTION_ALGS } from './keys.constants.js';
+import { importJWK } from 'jose';
+import type { CryptoKey, JWK } from 'jose';
 import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
-import { JweDecryptionError, KeyConfigurationError } from './keys.errors.js';
+import { KeyConfigurationError } from './keys.errors.js';
 import { keyPairMatches } from './key-pair.check.js';
 import { PUBLIC_JWK_MEMBERS } from './keys.internal-constants.js';
 import { checkPrivateJwks } from './private-jwks.validation.js';
@@ -34,24 +33,6 @@ export interface SigningKey {
   readonly key: CryptoKey;
   readonly alg: SigningAlg;
   readonly kid: string;
-}
-
-/** Options of {@link KeySet.decrypt}. */
-export interface JweDecryptOptions {
-  /** Allowed JWE `alg` values: the one registered with FranceConnect+. Required, no default. */
-  readonly keyManagementAlgorithms: readonly string[];
-  /** Allowed JWE `enc` values. Default: `['A256GCM']`, the only one FranceConnect+ uses. */
-  readonly contentEncryptionAlgorithms?: readonly string[];
-}
-
-/** Result of {@link KeySet.decrypt}. */
-export interface DecryptedJwe {
-  /** The decrypted payload as UTF-8 text; for FranceConnect+, the inner signed JWT (a compact JWS). */
-  readonly plaintext: string;
-  /** `kid` of the key that decrypted it. */
-  readonly kid: string;
-  /** JWE `alg` it was encrypted with. */
-  readonly alg: string;
 }
 
 /** Options of {@link KeySet.fromJwks}. */
@@ -98,7 +79,8 @@ type EncryptionEntry = Extract<KeyEntry, { use: 'enc' }>;
  *
  * Built from a private JWKS with {@link KeySet.fromJwks}. It publishes the public half
  * ({@link KeySet.publicJwks}), hands the decryption keys to openid-client
- * ({@link KeySet.decryptionKeys}) and can decrypt a compact JWE itself ({@link KeySet.decrypt}).
+ * ({@link KeySet.decryptionKeys}), which decrypts FranceConnect+'s answers during sign-in: the key set
+ * itself never decrypts.
  * Private keys are held only as non-extractable `CryptoKey`s: the private JWK members are not kept.
  *
  * Keys may carry a state (`fc:state`, see key-states.ts): `current` keys are published first, `next`
@@ -270,56 +252,6 @@ export class KeySet {
     });
   }
 
-  /**
-   * Decrypts a compact JWE with the key its header's `kid` names, accepting only the given
-   * algorithms.
-   *
-   * The key is chosen by `kid` and never by trying every key: trying keys in turn turns each of
-   * them into an oracle, multiplies the work an attacker can make us do, and hides a misconfigured
-   * registration behind a success. A JWE without a `kid`, or with one this set does not hold, is
-   * rejected with the `kid` named.
-   *
-   * @throws {JweDecryptionError} when the JWE is malformed, has no or an unknown `kid`, uses an
-   *   `alg` or `enc` that is not allowed (or not the key's `alg`), is compressed, or does not
-   *   authenticate (altered ciphertext or tag, wrong key). The `jose` error is kept as `cause`.
-   */
-  async decrypt(jwe: string, options: JweDecryptOptions): Promise<DecryptedJwe> {
-    if (typeof jwe !== 'string' || jwe === '') {
-      throw new JweDecryptionError(`Expected a compact JWE string; got ${jwe === '' ? 'an empty string' : typeof jwe}.`);
-    }
-    const { keyManagementAlgorithms, contentEncryptionAlgorithms = DEFAULT_CONTENT_ENCRYPTION_ALGS } =
-      options;
-    let selected: KeyEntry | undefined;
-    let plaintext: Uint8Array;
-    try {
-      ({ plaintext } = await compactDecrypt(
-        jwe,
-        (header) => {
-          selected = this.#selectDecryptionKey(header);
-          return selected.key;
-        },
-        {
-          // jose checks "alg" and "enc" against these lists before it calls the key resolver.
-          keyManagementAlgorithms: [...keyManagementAlgorithms],
-          contentEncryptionAlgorithms: [...contentEncryptionAlgorithms],
-        },
-      ));
-    } catch (error) {
-      if (error instanceof JweDecryptionError) throw error;
-      throw new JweDecryptionError(
-        decryptionFailureMessage(error, selected, keyManagementAlgorithms, contentEncryptionAlgorithms),
-        { cause: error },
-      );
-    }
-    const resolved = selected as KeyEntry;
-    try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(plaintext);
-      return { plaintext: text, kid: resolved.kid, alg: resolved.alg };
-    } catch (error) {
-      throw new JweDecryptionError('The decrypted JWE payload is not valid UTF-8 text.', { cause: error });
-    }
-  }
-
   #encryptionEntries(): EncryptionEntry[] {
     return this.#entries.filter((entry): entry is EncryptionEntry => entry.use === 'enc');
   }
@@ -333,56 +265,10 @@ export class KeySet {
     if (entry.state !== 'retired') return true;
     return now < retiredKeyExpiry(entry.retiredAt ?? 0, this.#gracePeriodSeconds);
   }
-
-  #selectDecryptionKey(header: CompactJWEHeaderParameters): KeyEntry {
-    const { kid, alg, zip } = header;
-    if (typeof kid !== 'string' || kid === '') {
-      throw new JweDecryptionError(
-        'The JWE header has no "kid": cannot tell which key it was encrypted to. FranceConnect+ always sets it; refusing rather than trying every key.',
-      );
-    }
-    const entry = this.#entries.find((candidate) => candidate.kid === kid);
-    if (entry === undefined) {
-      throw new JweDecryptionError(
-        `The JWE was encrypted to kid ${JSON.stringify(kid)}, which this key set does not hold (it holds ${this.#describeEncryptionKids()}). Check that the JWKS published at the registered jwks_uri comes from this key set, or add the key back while tokens encrypted to it can still arrive.`,
-      );
-    }
-    if (entry.use !== 'enc') {
-      throw new JweDecryptionError(`The JWE names kid ${JSON.stringify(kid)}, which is a signing key, not an encryption key.`);
-    }
-    // A retired key is kept for tokens already on their way when it was retired; past its grace period
-    // nothing legitimate is still encrypted to it, and accepting it would prolong the life of a key
-    // that may have been retired because it leaked.
-    if (!this.#decryptsAt(entry, this.#nowSeconds())) {
-      const until = retiredKeyExpiry(entry.retiredAt ?? 0, this.#gracePeriodSeconds);
-      throw new JweDecryptionError(
-        `The JWE was encrypted to kid ${JSON.stringify(kid)}, a key retired at ${isoTime(entry.retiredAt ?? 0)} whose grace period ended at ${isoTime(until)}: it no longer decrypts. Check that the JWKS published at the registered jwks_uri is the current one (platforms cache it for minutes).`,
-      );
-    }
-    if (alg !== entry.alg) {
-      throw new JweDecryptionError(
-        `The JWE "alg" is ${JSON.stringify(alg)} but key ${JSON.stringify(kid)} is for ${JSON.stringify(entry.alg)}.`,
-      );
-    }
-    // FranceConnect+ does not compress; decompressing attacker-influenced data is only a risk.
-    if (zip !== undefined) {
-      throw new JweDecryptionError(`Compressed JWEs ("zip": ${JSON.stringify(zip)}) are not accepted.`);
-    }
-    return entry;
-  }
-
-  #describeEncryptionKids(): string {
-    const kids = this.#encryptionEntries().map((entry) => JSON.stringify(entry.kid));
-    return kids.length === 0 ? 'no encryption key' : `kid ${kids.join(', ')}`;
-  }
 }
 
 /** Rank of each state in the published order. */
 const STATE_ORDER: Readonly<Record<KeyState, number>> = Object.freeze({ current: 0, next: 1, retired: 2 });
-
-function isoTime(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString();
-}
 
 /**
  * Copies the allow-listed public members of a JWK. Private members are never deleted from a copy:
@@ -400,25 +286,6 @@ function toPublicJwk(jwk: JWK): PublicJwk {
 /** The name and message of an import failure; WebCrypto and jose messages carry no key material. */
 function importFailureReason(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
-}
-
-function decryptionFailureMessage(
-  error: unknown,
-  selected: KeyEntry | undefined,
-  keyManagementAlgorithms: readonly string[],
-  contentEncryptionAlgorithms: readonly string[],
-): string {
-  if (error instanceof errors.JOSEAlgNotAllowed) {
-    return `The JWE uses an algorithm that is not allowed (${error.message}); allowed "alg": ${keyManagementAlgorithms.join(', ')}; allowed "enc": ${contentEncryptionAlgorithms.join(', ')}.`;
-  }
-  if (error instanceof errors.JWEDecryptionFailed) {
-    return `The JWE does not decrypt with key ${JSON.stringify(selected?.kid)}: its ciphertext, tag or header was altered, or it was encrypted to another key with the same kid.`;
-  }
-  if (error instanceof errors.JWEInvalid || error instanceof errors.JOSENotSupported) {
-    return `The JWE is invalid or unsupported: ${error.message}.`;
-  }
-  const reason = error instanceof Error ? error.message : String(error);
-  return `The JWE could not be decrypted${selected ? ` with key ${JSON.stringify(selected.kid)}` : ''}: ${reason}.`;
 }
 
 /** Whether an RSA private JWK's modulus `n` is not the product of its primes `p` and `q` (when all three are there). */

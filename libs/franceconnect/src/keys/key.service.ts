@@ -2,8 +2,6 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { FRANCECONNECT_KEY_SET, FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
 import type {
-  DecryptedJwe,
-  JweDecryptOptions,
   JweDecryptionKey,
   KeyDescription,
   KeySet,
@@ -95,20 +93,9 @@ export class KeyService {
   }
 
   /**
-   * Decrypts a compact JWE with the key its header names.
-   *
-   * @throws {JweDecryptionError} for an unknown `kid`, a retired key past its grace period, an
-   *   algorithm not allowed, or a damaged JWE.
-   */
-  async decrypt(jwe: string, options: JweDecryptOptions): Promise<DecryptedJwe> {
-    if (!this.keySet) throw new Error('No key set is configured');
-    return this.keySet.decrypt(jwe, options);
-  }
-
-  /**
    * Loads the key set again from the configured source (the key file, the environment variable, the
-   * custom source) and, if it is valid, uses it from now on: the public JWKS, `decryptionKeys()`,
-   * `decrypt()` and `signingKey()` all switch at once. This is how a rotation reaches a running application: change the
+   * custom source) and, if it is valid, uses it from now on: the public JWKS, `decryptionKeys()` and
+   * `signingKey()` all switch at once. This is how a rotation reaches a running application: change the
    * key file (the `franceconnect keys` commands), then call this method, for example on `SIGHUP`:
    *
    * ```ts

@@ -29,17 +29,6 @@ export class KeyConfigurationError extends Error {
 }
 
 /**
- * A JWE (an encrypted ID token or userinfo response) could not be decrypted with the service
- * provider's keys: no `kid`, an unknown `kid`, an algorithm that is not allowed, or a ciphertext that
- * does not authenticate. The underlying `jose` error, if any, is kept as `cause`.
- */
-export class JweDecryptionError extends Error {
-  /** Stable error code. */
-  readonly code = 'FC_JWE_DECRYPTION_FAILED' as const;
-  override readonly name = 'JweDecryptionError';
-}
-
-/**
  * A change asked of a private JWKS (adding, promoting, retiring or pruning keys) was refused because it
  * would leave the key set unusable or ambiguous: the message says why and what to do instead. Nothing is
  * written when it is thrown.

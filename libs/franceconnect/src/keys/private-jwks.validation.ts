@@ -108,7 +108,7 @@ function checkKey(
     problems.push(`${label}: ${problem}`);
   };
 
-  // The kid is how a JWE is matched to exactly one private key (see KeySet.decrypt): it must exist
+  // The kid is how a JWE is matched to exactly one private key (openid-client selects the decryption key by the JWE header's kid): it must exist
   // and be unique, or decryption would have to guess.
   if (!hasKid) {
     report(
