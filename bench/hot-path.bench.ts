@@ -123,6 +123,7 @@ Object.setPrototypeOf(StackCapturingRedirect.prototype, SignInRedirect.prototype
 
 // A key set as a service runs it: one key per encryption algorithm, the registered one first.
 const keys = new KeyService(
+  undefined,
   await KeySet.fromJwks({
     keys: await Promise.all((['RSA-OAEP-256', 'RSA-OAEP', 'ECDH-ES'] as const).map((alg) => generateEncryptionKey(alg))),
   }),

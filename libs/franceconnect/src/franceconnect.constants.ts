@@ -1,9 +1,6 @@
 /** Injection token of the validated, frozen module options ({@link ResolvedFranceConnectOptions}). */
 export const FRANCECONNECT_OPTIONS = Symbol('FRANCECONNECT_OPTIONS');
 
-/** Injection token of the service provider's loaded key set. */
-export const FRANCECONNECT_KEY_SET = Symbol('FRANCECONNECT_KEY_SET');
-
 /** Metadata key under which `@RequireEidas()` records the required level. */
 export const REQUIRE_EIDAS_METADATA = 'franceconnect:require-eidas';
 /** Metadata key written by `@SignInRoute()` on a login route. */

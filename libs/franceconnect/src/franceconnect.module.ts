@@ -1,6 +1,6 @@
 import { Inject, Logger, Module, RequestMethod, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { FRANCECONNECT_KEY_SET, FRANCECONNECT_OPTIONS } from './franceconnect.constants.js';
+import { FRANCECONNECT_OPTIONS } from './franceconnect.constants.js';
 import { FranceConnectConfigurableModule, FRANCECONNECT_RAW_OPTIONS } from './franceconnect.module-definition.js';
 import { FranceConnectExceptionFilter } from './errors/franceconnect-exception.filter.js';
 import { FranceConnectConfigurationError } from './errors/franceconnect.errors.js';
@@ -8,9 +8,8 @@ import { AuthenticatedGuard } from './guards/authenticated.guard.js';
 import { FcGuard } from './guards/fc.guard.js';
 import { FcPlusGuard } from './guards/fc-plus.guard.js';
 import { JwksMiddleware } from './keys/jwks.middleware.js';
-import { KeyService } from './keys/key.service.js';
-import { missingServiceKeys } from './keys/key-set-requirements.js';
-import { loadKeySet, ENCRYPTION_ALGS, KeyConfigurationError, type KeySet, type EncryptionAlg } from './keys/index.js';
+import { KeyService, type ServiceKeyNeeds } from './keys/key.service.js';
+import { KeyConfigurationError } from './keys/keys.errors.js';
 import type { FranceConnectModuleOptions } from './options/franceconnect-options.interface.js';
 import { resolveFranceConnectOptions, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
 import { SignInService } from './oidc/sign-in.service.js';
@@ -53,10 +52,20 @@ const identityLinkProvider: Provider = {
   },
 };
 
-const keySetProvider: Provider = {
-  provide: FRANCECONNECT_KEY_SET,
+const keyServiceProvider: Provider = {
+  provide: KeyService,
   inject: [FRANCECONNECT_OPTIONS],
-  useFactory: async (options: ResolvedFranceConnectOptions): Promise<KeySet | undefined> => loadServiceKeys(options),
+  useFactory: async (options: ResolvedFranceConnectOptions): Promise<KeyService> => {
+    try {
+      return await KeyService.load(serviceKeyNeeds(options));
+    } catch (error) {
+      // At start-up a key problem is one more configuration problem, reported like the others.
+      if (error instanceof KeyConfigurationError) {
+        throw new FranceConnectConfigurationError(error.problems.map((problem) => `keys: ${problem}`));
+      }
+      throw error;
+    }
+  },
 };
 
 /**
@@ -86,10 +95,9 @@ const keySetProvider: Provider = {
 @Module({
   providers: [
     optionsProvider,
-    keySetProvider,
     transactionStoreProvider,
     identityLinkProvider,
-    KeyService,
+    keyServiceProvider,
     PlatformRegistry,
     SignInService,
     LogoutService,
@@ -117,38 +125,19 @@ export class FranceConnectPlusModule extends FranceConnectConfigurableModule imp
   }
 }
 
-/**
- * Loads the key set once at start-up and checks that it can decrypt what FranceConnect+ will send and
- * sign the client assertions of every platform registered with `private_key_jwt`.
- *
- * @throws {FranceConnectConfigurationError} when the keys are missing, invalid, lack the registered
- *   encryption algorithm, or lack a current signing key for `private_key_jwt`.
- */
-async function loadServiceKeys(options: ResolvedFranceConnectOptions): Promise<KeySet | undefined> {
+/** What the configured platforms need of the service's keys, for {@link KeyService}; `undefined` without keys. */
+function serviceKeyNeeds(options: ResolvedFranceConnectOptions): ServiceKeyNeeds | undefined {
   if (!options.keys) return undefined;
-  const encryptionAlg = options.platforms.fcp?.encryptionAlg;
-  const signingAlgs = [...new Set(Object.values(options.platforms).flatMap((platform) => platform?.tokenEndpointSigningAlg ?? []))];
-  const logger = new Logger('FranceConnect');
-  const source =
-    'generate' in options.keys
-      ? // In development, one key per algorithm, the registered one first, so switching algorithms just works,
-        // and the signing keys private_key_jwt needs.
-        { generate: { file: options.keys.generate.file, algs: devAlgs(encryptionAlg), signingAlgs } }
-      : options.keys;
-  let keySet: KeySet;
-  try {
-    keySet = await loadKeySet(source, { production: options.production, logger, gracePeriodSeconds: options.retiredKeyGraceSeconds });
-  } catch (error) {
-    if (error instanceof KeyConfigurationError) {
-      throw new FranceConnectConfigurationError(error.problems.map((problem) => `keys: ${problem}`));
-    }
-    throw error;
-  }
-  const problems = missingServiceKeys(keySet, options).map((problem) => `keys: ${problem}.`);
-  if (problems.length > 0) throw new FranceConnectConfigurationError(problems);
-  return keySet;
-}
-
-function devAlgs(first: EncryptionAlg | undefined): EncryptionAlg[] {
-  return first ? [first, ...ENCRYPTION_ALGS.filter((alg) => alg !== first)] : [...ENCRYPTION_ALGS];
+  const signers = Object.values(options.platforms).flatMap((platform) =>
+    platform?.tokenEndpointSigningAlg
+      ? [{ option: platform.id === 'fcp' ? ('franceConnectPlus' as const) : ('franceConnect' as const), label: platform.label, alg: platform.tokenEndpointSigningAlg }]
+      : [],
+  );
+  return {
+    source: options.keys,
+    production: options.production,
+    gracePeriodSeconds: options.retiredKeyGraceSeconds,
+    ...(options.platforms.fcp?.encryptionAlg ? { encryptionAlg: options.platforms.fcp.encryptionAlg } : {}),
+    signers,
+  };
 }

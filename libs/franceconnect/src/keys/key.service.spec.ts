@@ -5,33 +5,21 @@ import { Logger } from '@nestjs/common';
 import type { JWK } from 'jose';
 import type { NextFunction, Request, Response } from 'express';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveFranceConnectOptions } from '../options/resolve-options.js';
-import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
-import type { KeysOptions, PlatformOptions } from '../options/franceconnect-options.interface.js';
 import { JwksMiddleware } from './jwks.middleware.js';
 import { generateEncryptionKey, generateSigningKey } from './key-generation.js';
 import { addKey, rotateKeys } from './key-rotation.js';
 import type { PrivateJwksDocument } from './key-rotation.js';
-import { loadKeySet } from './key-source.js';
-import { KeyService } from './key.service.js';
+import { KeyService, type ServiceKeyNeeds } from './key.service.js';
 import { KeyConfigurationError } from './keys.errors.js';
 
-function options(keys: KeysOptions, clientAuth: Pick<PlatformOptions, 'tokenEndpointAuthMethod'> = {}): ResolvedFranceConnectOptions {
-  return resolveFranceConnectOptions(
-    {
-      franceConnectPlus: {
-        issuer: 'https://fcp.example.test/api/v2',
-        clientId: 'client',
-        clientSecret: 'a-client-secret-of-at-least-32-characters',
-        redirectUri: 'https://service.example.test/auth/fcp/callback',
-        encryptionAlg: 'RSA-OAEP-256',
-        ...clientAuth,
-      },
-      keys,
-      production: false,
-    },
-    {},
-  );
+/** What a FranceConnect+ registration with RSA-OAEP-256 needs, optionally with private_key_jwt (ES256). */
+function needs(source: ServiceKeyNeeds['source'], privateKeyJwt = false): ServiceKeyNeeds {
+  return {
+    source,
+    production: false,
+    encryptionAlg: 'RSA-OAEP-256',
+    signers: privateKeyJwt ? [{ option: 'franceConnectPlus', label: 'FranceConnect+', alg: 'ES256' }] : [],
+  };
 }
 
 /** A hand-written stand-in for express' response: records what the middleware sends. */
@@ -93,7 +81,7 @@ describe('KeyService.reload', () => {
     dir = await mkdtemp(join(tmpdir(), 'fc-key-service-'));
     file = join(dir, 'sp-keys.json');
     await writeKeys(addKey({ keys: [] }, first).jwks);
-    service = new KeyService(await loadKeySet({ file }, { production: false }), options({ file }));
+    service = await KeyService.load(needs({ file }));
   });
 
   afterEach(async () => {
@@ -145,7 +133,7 @@ describe('KeyService.reload', () => {
   });
 
   it('reads a development key file again but never generates one', async () => {
-    const generated = new KeyService(undefined, options({ generate: { file: join(dir, 'missing.json') } }));
+    const generated = new KeyService(needs({ generate: { file: join(dir, 'missing.json') } }));
     await expect(generated.reload()).rejects.toThrow(/cannot read the key set file .*missing\.json/);
   });
 
@@ -171,7 +159,7 @@ describe('KeyService signing key (private_key_jwt)', () => {
     dir = await mkdtemp(join(tmpdir(), 'fc-key-service-sig-'));
     file = join(dir, 'sp-keys.json');
     await writeKeys(addKey(addKey({ keys: [] }, first).jwks, sigOld).jwks);
-    service = new KeyService(await loadKeySet({ file }, { production: false }), options({ file }, { tokenEndpointAuthMethod: 'private_key_jwt' }));
+    service = await KeyService.load(needs({ file }, true));
   });
 
   afterEach(async () => {

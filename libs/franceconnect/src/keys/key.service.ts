@@ -1,6 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { FRANCECONNECT_KEY_SET, FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
-import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
+import { Injectable, Logger } from '@nestjs/common';
 import type {
   JweDecryptionKey,
   KeyDescription,
@@ -11,8 +9,11 @@ import type {
 import { loadKeySet } from './key-source.js';
 import type { KeySetSource } from './key-source.js';
 import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
+import { ENCRYPTION_ALGS } from './keys.constants.js';
 import { KeyConfigurationError } from './keys.errors.js';
-import { missingServiceKeys } from './key-set-requirements.js';
+import { missingServiceKeys, type ServiceKeyNeeds } from './key-set-requirements.js';
+
+export type { ServiceKeyNeeds };
 
 const EMPTY_JWKS: PublicJwks = Object.freeze({ keys: Object.freeze([]) });
 
@@ -39,11 +40,53 @@ export class KeyService {
   private generation = 0;
   private reloading?: Promise<KeyReloadResult>;
 
-  constructor(
-    @Optional() @Inject(FRANCECONNECT_KEY_SET) keySet?: KeySet,
-    @Optional() @Inject(FRANCECONNECT_OPTIONS) private readonly options?: ResolvedFranceConnectOptions,
-  ) {
+  /**
+   * A service without keys (no FranceConnect+, no `private_key_jwt`) publishes an empty JWKS. The module
+   * builds its instance with {@link KeyService.load}; `needs` is what the configured platforms need.
+   */
+  constructor(private readonly needs?: ServiceKeyNeeds, keySet?: KeySet) {
     this.keySet = keySet;
+  }
+
+  /**
+   * Loads the key set from `needs.source` and checks that it holds what the platforms need: an encryption
+   * key of the algorithm registered with FranceConnect+, and a current signing key for each platform
+   * registered with `private_key_jwt`. In development (`generate`), a missing file is created with one key
+   * per algorithm, the registered one first, and the signing keys `private_key_jwt` needs.
+   *
+   * @throws {KeyConfigurationError} listing every problem with the keys and how to fix it.
+   */
+  static async load(needs: ServiceKeyNeeds | undefined): Promise<KeyService> {
+    if (!needs) return new KeyService();
+    const source: KeySetSource =
+      'generate' in needs.source
+        ? {
+            generate: {
+              file: needs.source.generate.file,
+              algs: needs.encryptionAlg ? [needs.encryptionAlg, ...ENCRYPTION_ALGS.filter((alg) => alg !== needs.encryptionAlg)] : [...ENCRYPTION_ALGS],
+              signingAlgs: [...new Set(needs.signers.map((signer) => signer.alg))],
+            },
+          }
+        : needs.source;
+    const keySet = await KeyService.loadChecked(needs, source, needs.gracePeriodSeconds, (problem) => `${problem}.`);
+    return new KeyService(needs, keySet);
+  }
+
+  /** Loads a key set and refuses it, with every problem, when it lacks what the platforms need. */
+  private static async loadChecked(
+    needs: ServiceKeyNeeds,
+    source: KeySetSource,
+    gracePeriodSeconds: number | undefined,
+    phrase: (problem: string) => string,
+  ): Promise<KeySet> {
+    const keySet = await loadKeySet(source, {
+      production: needs.production,
+      logger: new Logger('FranceConnect'),
+      ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
+    });
+    const missing = missingServiceKeys(keySet, needs);
+    if (missing.length > 0) throw new KeyConfigurationError(missing.map(phrase));
+    return keySet;
   }
 
   /** The public JWKS to publish (public members only; empty when FranceConnect+ is not configured). */
@@ -117,22 +160,18 @@ export class KeyService {
   }
 
   private async loadAgain(): Promise<KeyReloadResult> {
-    const keys = this.options?.keys;
-    if (!this.options || !keys) {
+    if (!this.needs) {
       throw new KeyConfigurationError(['no key source is configured: there is nothing to reload (set the module option keys).']);
     }
+    const { source } = this.needs;
     // On a reload the development key file must already exist: generating a new key set under a
     // running application would silently replace the keys FranceConnect+ encrypts to.
-    const source: KeySetSource = 'generate' in keys ? { file: keys.generate.file } : keys;
-    const next = await loadKeySet(source, {
-      production: this.options.production,
-      logger: this.logger,
-      ...(this.keySet ? { gracePeriodSeconds: this.keySet.gracePeriodSeconds } : {}),
-    });
-    const missing = missingServiceKeys(next, this.options);
-    if (missing.length > 0) {
-      throw new KeyConfigurationError(missing.map((problem) => `${problem}: the keys in use are kept.`));
-    }
+    const next = await KeyService.loadChecked(
+      this.needs,
+      'generate' in source ? { file: source.generate.file } : source,
+      this.keySet?.gracePeriodSeconds ?? this.needs.gracePeriodSeconds,
+      (problem) => `${problem}: the keys in use are kept.`,
+    );
     const changed = !this.keySet || fingerprint(this.keySet) !== fingerprint(next);
     if (changed) {
       this.keySet = next;
