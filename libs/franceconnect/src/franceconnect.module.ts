@@ -8,10 +8,10 @@ import { AuthenticatedGuard } from './guards/authenticated.guard.js';
 import { FcGuard } from './guards/fc.guard.js';
 import { FcPlusGuard } from './guards/fc-plus.guard.js';
 import { JwksMiddleware } from './keys/jwks.middleware.js';
-import { KeyService, type ServiceKeyNeeds } from './keys/key.service.js';
+import { KeyService } from './keys/key.service.js';
 import { KeyConfigurationError } from './keys/keys.errors.js';
 import type { FranceConnectModuleOptions } from './options/franceconnect-options.interface.js';
-import { resolveFranceConnectOptions, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
+import { resolveFranceConnectOptions, serviceKeyNeeds, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
 import { SignInService } from './oidc/sign-in.service.js';
 import { IdentityLinkService } from './identity/identity-link.service.js';
 import { TypeOrmIdentityStore } from './identity/typeorm-identity.store.js';
@@ -123,21 +123,4 @@ export class FranceConnectPlusModule extends FranceConnectConfigurableModule imp
     consumer.apply(FranceConnectRequestMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
     consumer.apply(JwksMiddleware).forRoutes({ path: this.options.jwksPath, method: RequestMethod.GET });
   }
-}
-
-/** What the configured platforms need of the service's keys, for {@link KeyService}; `undefined` without keys. */
-function serviceKeyNeeds(options: ResolvedFranceConnectOptions): ServiceKeyNeeds | undefined {
-  if (!options.keys) return undefined;
-  const signers = Object.values(options.platforms).flatMap((platform) =>
-    platform?.tokenEndpointSigningAlg
-      ? [{ option: platform.id === 'fcp' ? ('franceConnectPlus' as const) : ('franceConnect' as const), label: platform.label, alg: platform.tokenEndpointSigningAlg }]
-      : [],
-  );
-  return {
-    source: options.keys,
-    production: options.production,
-    gracePeriodSeconds: options.retiredKeyGraceSeconds,
-    ...(options.platforms.fcp?.encryptionAlg ? { encryptionAlg: options.platforms.fcp.encryptionAlg } : {}),
-    signers,
-  };
 }

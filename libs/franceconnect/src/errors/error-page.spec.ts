@@ -20,8 +20,10 @@ const MARKUP = '<img src=x onerror=alert(1)>';
 
 /** An error whose code carries markup: codes are the library's constants, but the page must not trust them. */
 class MarkupCodeError extends FranceConnectError {
-  override readonly code = MARKUP;
-  override readonly status = 400;
+  override readonly code = MARKUP as FranceConnectError['code'];
+  override get status(): number {
+    return 400;
+  }
 }
 
 /** A logger that keeps its lines. */

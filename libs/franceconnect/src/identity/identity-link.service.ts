@@ -272,7 +272,7 @@ async function storeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof FranceConnectError || error instanceof IdentityError) throw error;
+    if (error instanceof FranceConnectError) throw error;
     throw new IdentityStoreUnavailableError('The account store is unavailable', { cause: error });
   }
 }

@@ -1,3 +1,5 @@
+import { ConfigurationError, FranceConnectError, type FranceConnectErrorCode } from '../errors/franceconnect.errors.js';
+
 /**
  * Errors raised by identity linking. Each class carries a stable `code`; messages say what to fix and
  * never contain a `sub`, a claim value or the pivot hash secret.
@@ -9,28 +11,16 @@
  */
 
 /** Base class of the identity linking errors. */
-export class IdentityError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: string = 'FC_IDENTITY_ERROR';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+export abstract class IdentityError extends FranceConnectError {
+  abstract override readonly code: FranceConnectErrorCode;
 }
 
 /** The identity linking options are unusable. Lists every problem and how to fix it. */
-export class IdentityConfigurationError extends IdentityError {
+export class IdentityConfigurationError extends ConfigurationError {
   override readonly code = 'FC_IDENTITY_CONFIGURATION_INVALID';
-  /** One sentence per problem, each saying how to fix it. */
-  readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(
-      `Invalid identity linking configuration (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}):\n` +
-        problems.map((problem) => `  - ${problem}`).join('\n'),
-    );
-    this.problems = Object.freeze([...problems]);
+    super('identity linking', problems);
   }
 }
 

@@ -1,3 +1,5 @@
+import { ConfigurationError, FranceConnectError } from '../errors/franceconnect.errors.js';
+
 /**
  * The service provider's key set, or where it comes from, is unusable.
  *
@@ -5,26 +7,15 @@
  * so a configuration can be corrected in one go. Messages name keys by position and `kid`, files by
  * path and environment variables by name; they never contain key material.
  */
-export class KeyConfigurationError extends Error {
-  /** Stable error code. */
-  readonly code = 'FC_KEYS_INVALID' as const;
-  override readonly name = 'KeyConfigurationError';
-  /** Every problem found, one sentence each, saying how to fix it. */
-  readonly problems: readonly string[];
+export class KeyConfigurationError extends ConfigurationError {
+  override readonly code = 'FC_KEYS_INVALID';
 
   /**
    * @param problems every problem found; the message lists them all.
    * @param options `cause`, when the problem comes from a lower-level error that carries no key material.
    */
   constructor(problems: readonly string[], options?: ErrorOptions) {
-    const list = problems.map((problem) => `  - ${problem}`).join('\n');
-    super(
-      `Invalid FranceConnect key configuration (${problems.length} ${
-        problems.length === 1 ? 'problem' : 'problems'
-      }):\n${list}`,
-      options,
-    );
-    this.problems = Object.freeze([...problems]);
+    super('FranceConnect key', problems, options);
   }
 }
 
@@ -33,8 +24,6 @@ export class KeyConfigurationError extends Error {
  * would leave the key set unusable or ambiguous: the message says why and what to do instead. Nothing is
  * written when it is thrown.
  */
-export class KeyRotationError extends Error {
-  /** Stable error code. */
-  readonly code = 'FC_KEY_ROTATION_REFUSED' as const;
-  override readonly name = 'KeyRotationError';
+export class KeyRotationError extends FranceConnectError {
+  override readonly code = 'FC_KEY_ROTATION_REFUSED';
 }

@@ -3,6 +3,7 @@ import type { ErrorPageTemplate } from '../errors/error-page.js';
 import { FranceConnectConfigurationError } from '../errors/franceconnect.errors.js';
 import { PLATFORM_LABELS, type PlatformId } from '../platforms.js';
 import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
+import type { ServiceKeyNeeds } from '../keys/key-set-requirements.js';
 import { IdentityConfigurationError } from '../identity/identity.errors.js';
 import { resolveIdentityLinkOptions } from '../identity/identity-link.options.js';
 import type { SignInRateLimitOptions } from '../transactions/sign-in-rate-limit.js';
@@ -401,4 +402,21 @@ function deepFreeze<T>(value: T): T {
     for (const inner of Object.values(value)) deepFreeze(inner);
   }
   return value;
+}
+
+/** What the configured platforms need of the service's keys, for {@link KeyService}; `undefined` without keys. */
+export function serviceKeyNeeds(options: ResolvedFranceConnectOptions): ServiceKeyNeeds | undefined {
+  if (!options.keys) return undefined;
+  const signers = Object.values(options.platforms).flatMap((platform) =>
+    platform?.tokenEndpointSigningAlg
+      ? [{ option: platform.id === 'fcp' ? ('franceConnectPlus' as const) : ('franceConnect' as const), label: platform.label, alg: platform.tokenEndpointSigningAlg }]
+      : [],
+  );
+  return {
+    source: options.keys,
+    production: options.production,
+    gracePeriodSeconds: options.retiredKeyGraceSeconds,
+    ...(options.platforms.fcp?.encryptionAlg ? { encryptionAlg: options.platforms.fcp.encryptionAlg } : {}),
+    signers,
+  };
 }
