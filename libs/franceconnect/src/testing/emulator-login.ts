@@ -10,7 +10,8 @@
  * const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state, expectedNonce: nonce });
  * ```
  */
-import { parseForms, type AgentResponse, type HtmlForm, type HttpAgent } from './http-agent.js';
+import { parseForms, textById, type HtmlForm } from './html-page.js';
+import type { AgentResponse, HttpAgent } from './http-agent.js';
 
 /** What the person does on the emulator's login page. */
 export type EmulatorLoginChoice =
@@ -50,8 +51,8 @@ export class EmulatorFlowError extends Error {
 
 /** The OAuth error code shown by the emulator's error page, if the body is one. */
 function errorCodeOf(body: string): string {
-  const code = /<code id="error">([^<]*)<\/code>/.exec(body)?.[1];
-  const description = /<dd id="error_description">([^<]*)<\/dd>/.exec(body)?.[1];
+  const code = textById(body, 'error');
+  const description = textById(body, 'error_description');
   return code === undefined ? '' : `, error page: ${code}${description ? ` – ${description}` : ''}`;
 }
 

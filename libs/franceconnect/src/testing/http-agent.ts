@@ -1,7 +1,7 @@
 /**
  * A small browser stand-in for end-to-end tests: `fetch` with manual redirects, a cookie jar that
- * behaves like a browser's (cookies are per host name, not per port; `Path`, `Max-Age` and `Expires`
- * are honoured), redirect following up to a URL prefix, and parsing and submitting simple HTML forms.
+ * decides like a browser's ({@link CookieJar}), redirect following up to a URL prefix, and submitting the
+ * HTML forms `parseForms` reads from a page.
  *
  * It runs no JavaScript: pages that auto-submit a form with a script are completed by submitting the
  * form with {@link HttpAgent.submitForm}.
@@ -12,110 +12,8 @@
  * const { stoppedAt } = await agent.follow(authorizationUrl, { stopAt: 'http://localhost:3000/callback' });
  * ```
  */
-
-/** One stored cookie. */
-export interface StoredCookie {
-  name: string;
-  value: string;
-  /** Host name the cookie belongs to (a `Domain` attribute widens it to subdomains). */
-  domain: string;
-  /** Whether only `domain` itself matches (no `Domain` attribute was given). */
-  hostOnly: boolean;
-  path: string;
-  /** Epoch milliseconds, or `undefined` for a session cookie. */
-  expiresAt?: number;
-}
-
-/** The path a cookie defaults to when `Set-Cookie` has no `Path` (RFC 6265 §5.1.4). */
-function defaultPath(url: URL): string {
-  const path = url.pathname;
-  if (!path.startsWith('/') || path.lastIndexOf('/') === 0) return '/';
-  return path.slice(0, path.lastIndexOf('/'));
-}
-
-/** RFC 6265 §5.1.4 path-match. */
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (requestPath === cookiePath) return true;
-  if (!requestPath.startsWith(cookiePath)) return false;
-  return cookiePath.endsWith('/') || requestPath.charAt(cookiePath.length) === '/';
-}
-
-function domainMatches(host: string, cookie: StoredCookie): boolean {
-  if (cookie.hostOnly) return host === cookie.domain;
-  return host === cookie.domain || host.endsWith(`.${cookie.domain}`);
-}
-
-/**
- * Cookie storage keyed like a browser's: by host name (ports share cookies), then path and name.
- * `Secure` is ignored, as browsers do for `localhost`.
- */
-export class CookieJar {
-  #cookies: StoredCookie[] = [];
-
-  /** Stores the `Set-Cookie` header values of a response to `url`. */
-  store(url: URL, setCookieHeaders: readonly string[]): void {
-    for (const header of setCookieHeaders) this.#storeOne(url, header);
-  }
-
-  #storeOne(url: URL, header: string): void {
-    const [pair = '', ...attributes] = header.split(';');
-    const separator = pair.indexOf('=');
-    if (separator <= 0) return;
-    const cookie: StoredCookie = {
-      name: pair.slice(0, separator).trim(),
-      value: pair.slice(separator + 1).trim(),
-      domain: url.hostname,
-      hostOnly: true,
-      path: defaultPath(url),
-    };
-    let maxAge: number | undefined;
-    let expires: number | undefined;
-    for (const attribute of attributes) {
-      const [rawName = '', ...rest] = attribute.split('=');
-      const name = rawName.trim().toLowerCase();
-      const value = rest.join('=').trim();
-      if (name === 'path' && value.startsWith('/')) cookie.path = value;
-      else if (name === 'domain' && value) {
-        cookie.domain = value.replace(/^\./, '').toLowerCase();
-        cookie.hostOnly = false;
-      } else if (name === 'max-age' && /^-?\d+$/.test(value)) maxAge = Number(value);
-      else if (name === 'expires' && !Number.isNaN(Date.parse(value))) expires = Date.parse(value);
-    }
-    // Max-Age wins over Expires (RFC 6265 §5.3 step 3).
-    if (maxAge !== undefined) cookie.expiresAt = Date.now() + maxAge * 1000;
-    else if (expires !== undefined) cookie.expiresAt = expires;
-
-    this.#cookies = this.#cookies.filter(
-      (existing) => !(existing.name === cookie.name && existing.domain === cookie.domain && existing.path === cookie.path),
-    );
-    if (cookie.expiresAt === undefined || cookie.expiresAt > Date.now()) this.#cookies.push(cookie);
-  }
-
-  /** Cookies a browser would send to `url`, longest path first. */
-  cookiesFor(url: URL): StoredCookie[] {
-    const now = Date.now();
-    this.#cookies = this.#cookies.filter((cookie) => cookie.expiresAt === undefined || cookie.expiresAt > now);
-    return this.#cookies
-      .filter((cookie) => domainMatches(url.hostname, cookie) && pathMatches(url.pathname, cookie.path))
-      .toSorted((a, b) => b.path.length - a.path.length);
-  }
-
-  /** The `Cookie` request header for `url`, or `undefined` when no cookie applies. */
-  header(url: URL): string | undefined {
-    const cookies = this.cookiesFor(url);
-    return cookies.length === 0 ? undefined : cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ');
-  }
-
-  /** Value of the cookie `name` a request to `url` would carry, for assertions. */
-  get(url: URL | string, name: string): string | undefined {
-    return this.cookiesFor(new URL(url)).find((cookie) => cookie.name === name)?.value;
-  }
-
-  /** Forgets every cookie, like closing a private window. */
-  clear(): void {
-    this.#cookies = [];
-  }
-}
+import { CookieJar } from './cookie-jar.js';
+import type { HtmlForm } from './html-page.js';
 
 /** A response with its body read, so that connections are always released. */
 export interface AgentResponse {
@@ -157,18 +55,6 @@ export interface FollowResult {
   response: AgentResponse;
   /** Every URL requested, in order. */
   visited: URL[];
-}
-
-/** A parsed HTML form with the values a browser would submit (submit buttons excepted). */
-export interface HtmlForm {
-  id?: string;
-  /** Absolute action URL (the page URL when the form has no action). */
-  action: URL;
-  method: 'GET' | 'POST';
-  /** Hidden, text-like, checked radio and checkbox inputs, and textareas, by name. */
-  fields: Record<string, string>;
-  /** Every value offered per radio group, checked or not, for assertions. */
-  options: Record<string, string[]>;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -264,67 +150,6 @@ export class HttpAgent {
     }
     return this.postForm(form.action, fields);
   }
-}
-
-const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-/** Decodes the HTML character references found in attribute values and text. */
-export function decodeHtml(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (match, ref: string) => {
-    if (ref.startsWith('#x') || ref.startsWith('#X')) return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
-    if (ref.startsWith('#')) return String.fromCodePoint(Number.parseInt(ref.slice(1), 10));
-    return ENTITIES[ref.toLowerCase()] ?? match;
-  });
-}
-
-function parseAttributes(source: string): Map<string, string> {
-  const attributes = new Map<string, string>();
-  const pattern = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-  for (const match of source.matchAll(pattern)) {
-    const [, name = '', doubleQuoted, singleQuoted, bare] = match;
-    attributes.set(name.toLowerCase(), decodeHtml(doubleQuoted ?? singleQuoted ?? bare ?? ''));
-  }
-  return attributes;
-}
-
-/**
- * Parses the `<form>` elements of a page, resolving actions against `pageUrl`. Handles the simple
- * server-rendered forms of identity providers and `form_post` pages (inputs and textareas), not
- * scripts, `<select>` or `form=` attributes.
- */
-export function parseForms(html: string, pageUrl: URL | string): HtmlForm[] {
-  const base = new URL(pageUrl);
-  const forms: HtmlForm[] = [];
-  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form\s*>/gi)) {
-    const attributes = parseAttributes(match[1] ?? '');
-    const content = match[2] ?? '';
-    const fields: Record<string, string> = {};
-    const options: Record<string, string[]> = {};
-    for (const input of content.matchAll(/<input\b([^>]*)>/gi)) {
-      const attrs = parseAttributes(input[1] ?? '');
-      const name = attrs.get('name');
-      if (name === undefined || attrs.has('disabled')) continue;
-      const type = (attrs.get('type') ?? 'text').toLowerCase();
-      const value = attrs.get('value') ?? (type === 'checkbox' || type === 'radio' ? 'on' : '');
-      if (type === 'submit' || type === 'button' || type === 'reset' || type === 'image' || type === 'file') continue;
-      if (type === 'radio') (options[name] ??= []).push(value);
-      if ((type === 'radio' || type === 'checkbox') && !attrs.has('checked')) continue;
-      fields[name] = value;
-    }
-    for (const textarea of content.matchAll(/<textarea\b([^>]*)>([\s\S]*?)<\/textarea\s*>/gi)) {
-      const name = parseAttributes(textarea[1] ?? '').get('name');
-      if (name !== undefined) fields[name] = decodeHtml(textarea[2] ?? '');
-    }
-    const action = attributes.get('action');
-    forms.push({
-      id: attributes.get('id'),
-      action: new URL(action === undefined || action === '' ? base.href : action, base),
-      method: (attributes.get('method') ?? 'get').toUpperCase() === 'POST' ? 'POST' : 'GET',
-      fields,
-      options,
-    });
-  }
-  return forms;
 }
 
 /**

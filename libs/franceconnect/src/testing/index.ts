@@ -23,8 +23,10 @@ export {
   type StartFcEmulatorOptions,
   type TestIdentity,
 } from '../../../../libs/fc-emulator/src/index.js';
-export { CookieJar, HttpAgent, decodeHtml, parseForms } from './http-agent.js';
-export type { AgentRequestInit, AgentResponse, FollowOptions, FollowResult, HtmlForm, StoredCookie } from './http-agent.js';
+export { CookieJar, type StoredCookie } from './cookie-jar.js';
+export { decodeHtml, parseForms, type HtmlForm } from './html-page.js';
+export { HttpAgent } from './http-agent.js';
+export type { AgentRequestInit, AgentResponse, FollowOptions, FollowResult } from './http-agent.js';
 export { completeEmulatorLogin, completeEmulatorLogout, EmulatorFlowError } from './emulator-login.js';
 export type { EmulatorFlowOptions, EmulatorLoginChoice } from './emulator-login.js';
 export { signInThroughApp } from './sign-in-through-app.js';

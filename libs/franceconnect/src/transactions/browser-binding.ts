@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import cookie from 'cookie';
 import type { Request } from 'express';
 import { InternalSignInError } from '../errors/franceconnect.errors.js';
 
@@ -33,10 +34,14 @@ export function browserKeyForSignIn(req: Request, options: BrowserCookieOptions)
   const name = browserCookieName(options.secure);
   const key = readBrowserKey(req, options.secure) ?? randomBytes(32).toString('base64url');
   if (!req.res) throw new InternalSignInError('FranceConnect sign-in runs on Express (@nestjs/platform-express): no response to set a cookie on.');
-  req.res.append(
-    'Set-Cookie',
-    `${name}=${key}; Path=/; Max-Age=${Math.ceil(options.maxAgeSeconds)}; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`,
-  );
+  // Appended beside the session's cookie, never replacing it. No Domain: the cookie stays on this host.
+  req.res.cookie(name, key, {
+    path: '/',
+    maxAge: Math.ceil(options.maxAgeSeconds) * 1000,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: options.secure,
+  });
   return key;
 }
 
@@ -44,15 +49,8 @@ export function browserKeyForSignIn(req: Request, options: BrowserCookieOptions)
 export function readBrowserKey(req: Request, secure: boolean): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
-  const prefix = `${browserCookieName(secure)}=`;
-  for (const part of header.split(';')) {
-    const cookie = part.trim();
-    if (cookie.startsWith(prefix)) {
-      const value = cookie.slice(prefix.length);
-      return BROWSER_KEY.test(value) ? value : undefined;
-    }
-  }
-  return undefined;
+  const value = cookie.parse(header)[browserCookieName(secure)];
+  return value !== undefined && BROWSER_KEY.test(value) ? value : undefined;
 }
 
 /** What a transaction keeps of a browser key: its SHA-256, so the transaction store never sees the key. */
