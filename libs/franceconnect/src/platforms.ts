@@ -1,6 +1,6 @@
 /**
  * Facts of the FranceConnect federation that every layer of the library uses: which platforms there are,
- * their names, the eIDAS levels each returns, and the content encryption FranceConnect+ uses. The bottom
+ * their names, the eIDAS levels each returns, and the algorithms a service registers with them. The bottom
  * of the layers: this file imports nothing of the library.
  */
 
@@ -12,6 +12,9 @@ export type PlatformId = (typeof PLATFORM_IDS)[number];
 
 /** Each platform's name, as people read it. */
 export const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = Object.freeze({ fc: 'FranceConnect', fcp: 'FranceConnect+' });
+
+/** The module option that configures each platform. */
+export const PLATFORM_OPTIONS = Object.freeze({ fc: 'franceConnect', fcp: 'franceConnectPlus' } as const);
 
 /** The eIDAS levels of the federation, weakest first. */
 export const EIDAS_LEVELS = Object.freeze(['eidas1', 'eidas2', 'eidas3'] as const);
@@ -30,3 +33,21 @@ export const PLATFORM_LEVELS: Readonly<Record<PlatformId, readonly EidasLevel[]>
  * cannot be downgraded to a weaker or differently-behaving cipher.
  */
 export const CONTENT_ENCRYPTION = 'A256GCM';
+
+/**
+ * JWE key management algorithms FranceConnect+ can encrypt with. One of them is chosen when the
+ * service provider is registered, and the public key FranceConnect+ encrypts to must carry it as `alg`.
+ */
+export const ENCRYPTION_ALGS = Object.freeze(['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'] as const);
+
+/** A JWE key management algorithm accepted by FranceConnect+: one of {@link ENCRYPTION_ALGS}. */
+export type EncryptionAlg = (typeof ENCRYPTION_ALGS)[number];
+
+/**
+ * JWS algorithms a service provider signing key may have, for when the service provider signs
+ * something itself (`private_key_jwt` client assertions).
+ */
+export const SIGNING_ALGS = Object.freeze(['ES256', 'RS256'] as const);
+
+/** A JWS algorithm for a service provider signing key: one of {@link SIGNING_ALGS}. */
+export type SigningAlg = (typeof SIGNING_ALGS)[number];

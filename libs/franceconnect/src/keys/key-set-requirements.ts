@@ -1,6 +1,6 @@
 import type { KeySet } from './key-set.js';
 import type { KeySetSource } from './key-source.js';
-import type { EncryptionAlg, SigningAlg } from './keys.constants.js';
+import type { EncryptionAlg, PLATFORM_OPTIONS, PlatformId, SigningAlg } from '../platforms.js';
 
 /**
  * What the configured platforms need of the service's keys: where the keys come from, the algorithm
@@ -17,7 +17,7 @@ export interface ServiceKeyNeeds {
   /** The key-management algorithm registered with FranceConnect+, when FranceConnect+ is configured. */
   readonly encryptionAlg?: EncryptionAlg;
   /** Each platform registered with `private_key_jwt`: the option that configures it and the algorithm it signs with. */
-  readonly signers: readonly { readonly option: 'franceConnect' | 'franceConnectPlus'; readonly label: string; readonly alg: SigningAlg }[];
+  readonly signers: readonly { readonly option: (typeof PLATFORM_OPTIONS)[PlatformId]; readonly label: string; readonly alg: SigningAlg }[];
 }
 
 /**

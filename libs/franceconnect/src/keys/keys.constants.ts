@@ -1,22 +1,7 @@
-import { CONTENT_ENCRYPTION } from '../platforms.js';
+import { CONTENT_ENCRYPTION, ENCRYPTION_ALGS, SIGNING_ALGS, type EncryptionAlg, type SigningAlg } from '../platforms.js';
 
-/**
- * JWE key management algorithms FranceConnect+ can encrypt with. One of them is chosen when the
- * service provider is registered, and the public key FranceConnect+ encrypts to must carry it as `alg`.
- */
-export const ENCRYPTION_ALGS = Object.freeze(['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES'] as const);
-
-/** A JWE key management algorithm accepted by FranceConnect+: one of {@link ENCRYPTION_ALGS}. */
-export type EncryptionAlg = (typeof ENCRYPTION_ALGS)[number];
-
-/**
- * JWS algorithms a service provider signing key may have, for when the service provider signs
- * something itself (`private_key_jwt`, signed request objects).
- */
-export const SIGNING_ALGS = Object.freeze(['ES256', 'RS256'] as const);
-
-/** A JWS algorithm for a service provider signing key: one of {@link SIGNING_ALGS}. */
-export type SigningAlg = (typeof SIGNING_ALGS)[number];
+// The algorithms are facts of the platforms; the key code and its entry give them under their key names.
+export { ENCRYPTION_ALGS, SIGNING_ALGS, type EncryptionAlg, type SigningAlg };
 
 /**
  * JWE content encryption algorithms accepted by default: FranceConnect+ only uses `A256GCM`, and

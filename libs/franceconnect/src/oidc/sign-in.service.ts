@@ -19,7 +19,8 @@ import {
   type PlatformId,
 } from '../errors/franceconnect.errors.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
-import { isSameOriginPath, type ResolvedFranceConnectOptions } from '../options/resolve-options.js';
+import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
+import { isSameOriginPath } from '../return-path.js';
 import { IdentityLinkService } from '../identity/identity-link.service.js';
 import type { LinkResult } from '../identity/identity-link.types.js';
 import { isSessionPerson } from '../session/session-person.js';

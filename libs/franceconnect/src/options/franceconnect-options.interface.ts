@@ -1,7 +1,7 @@
 import type { EidasLevel } from '../acr/eidas.js';
 import type { ErrorPageTemplate } from '../errors/error-page.js';
-import type { EncryptionAlg, KeySource } from '../keys/index.js';
-import type { SigningAlg } from '../keys/keys.constants.js';
+import type { KeySource } from '../keys/key-source.js';
+import type { EncryptionAlg, SigningAlg } from '../platforms.js';
 import type { DataSource } from 'typeorm';
 import type { IdentityLinkOptions } from '../identity/identity-link.options.js';
 import type { IdentityStore } from '../identity/identity-store.interface.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FranceConnectConfigurationError } from '../errors/franceconnect.errors.js';
 import type { FranceConnectModuleOptions } from './franceconnect-options.interface.js';
 import { FRANCECONNECT_PLUS_ISSUERS } from './issuer-presets.js';
-import { isSameOriginPath, resolveFranceConnectOptions } from './resolve-options.js';
+import { isSameOriginPath } from '../return-path.js';
+import { resolveFranceConnectOptions } from './resolve-options.js';
 
 const plus = {
   issuer: FRANCECONNECT_PLUS_ISSUERS.integration,

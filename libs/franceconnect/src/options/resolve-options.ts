@@ -1,8 +1,8 @@
 import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
 import type { ErrorPageTemplate } from '../errors/error-page.js';
 import { FranceConnectConfigurationError } from '../errors/franceconnect.errors.js';
-import { PLATFORM_LABELS, type PlatformId } from '../platforms.js';
-import { ENCRYPTION_ALGS, type EncryptionAlg } from '../keys/index.js';
+import { ENCRYPTION_ALGS, PLATFORM_LABELS, PLATFORM_OPTIONS, type EncryptionAlg, type PlatformId } from '../platforms.js';
+import { isSameOriginPath } from '../return-path.js';
 import type { ServiceKeyNeeds } from '../keys/key-set-requirements.js';
 import { IdentityConfigurationError } from '../identity/identity.errors.js';
 import { resolveIdentityLinkOptions } from '../identity/identity-link.options.js';
@@ -377,22 +377,6 @@ function positiveNumber(at: string, value: number | undefined, fallback: number,
   return value;
 }
 
-/**
- * Whether a value is a path on this site: one leading `/`, not `//` (another host) nor `/\` (which some
- * browsers read as `//`), and no scheme. Used for every return path so sign-in can never be an open redirect.
- */
-export function isSameOriginPath(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length <= 2048 &&
-    value.startsWith('/') &&
-    !value.startsWith('//') &&
-    !value.startsWith('/\\') &&
-    // eslint-disable-next-line no-control-regex
-    !/[\u0000-\u001f\u007f]/.test(value)
-  );
-}
-
 /** Freezes plain objects and arrays only: a key source or store given by the application is not ours to freeze. */
 function deepFreeze<T>(value: T): T {
   const isPlain = (candidate: unknown): candidate is object =>
@@ -409,7 +393,7 @@ export function serviceKeyNeeds(options: ResolvedFranceConnectOptions): ServiceK
   if (!options.keys) return undefined;
   const signers = Object.values(options.platforms).flatMap((platform) =>
     platform?.tokenEndpointSigningAlg
-      ? [{ option: platform.id === 'fcp' ? ('franceConnectPlus' as const) : ('franceConnect' as const), label: platform.label, alg: platform.tokenEndpointSigningAlg }]
+      ? [{ option: PLATFORM_OPTIONS[platform.id], label: platform.label, alg: platform.tokenEndpointSigningAlg }]
       : [],
   );
   return {
