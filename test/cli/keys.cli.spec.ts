@@ -168,6 +168,10 @@ describe('franceconnect keys misuse', () => {
     ['a signing alg with --use enc', ['generate', '--alg', 'ES256', '--use', 'enc'], /--alg ES256 is a signing algorithm: it cannot be used with --use enc/],
     ['an unknown option', ['rotate', '--kid', 'x'], /Unknown option --kid \(this command takes --file, --help, --alg, --use, --grace\)/],
     ['an option without value', ['generate', '--alg'], /--alg needs a value/],
+    ['an option followed by another option', ['generate', '--file', '--alg', 'ES256'], /--file needs a value \(it is followed by --alg; write --file=--alg if that is the value\)/],
+    ['an empty value', ['list', '--file='], /--file needs a value/],
+    ['a value given to a flag', ['retire', '--kid', 'x', '--force=yes'], /--force takes no value/],
+    ['a short option it does not take', ['list', '-f', 'keys.json'], /Unknown option -f \(this command takes --file, --help, --grace\)/],
     ['a bad duration', ['prune', '--grace', 'soon'], /--grace must be a duration such as 3600, 90s, 15m, 24h or 2d; got "soon"/],
     ['retire without --kid', ['retire'], /keys retire needs --kid/],
     ['a stray argument', ['list', 'extra'], /Unexpected argument "extra" for keys list/],
@@ -184,6 +188,7 @@ describe('franceconnect keys misuse', () => {
     expect(unknown.stderr).toMatch(/^error: Unknown command "kees"\.\n\nUsage: franceconnect <command>/);
     expect((await runCli(['--help'])).code).toBe(0);
     expect((await runCli(['keys', 'rotate', '--help'])).stdout).toContain('Usage: franceconnect keys');
+    expect(await runCli(['keys', 'list', '-h'])).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: franceconnect keys') });
   });
 
   it('says there is no key file to rotate rather than creating one', async () => {
@@ -225,5 +230,35 @@ describe('the compiled franceconnect executable', () => {
     const misuse = await runCompiledCli(mainJs, ['keys', 'generate'], { cwd: dir });
     expect(misuse.code).toBe(2);
     expect(misuse.stderr).toContain('keys generate needs --alg');
+  });
+
+  it('runs doctor on the franceconnect.config.mjs of its working directory, a module Node imports', async () => {
+    mainJs ??= await compileCli();
+    // Options the module refuses: each problem is a failed check, and nothing is fetched.
+    await writeFile(
+      join(dir, 'franceconnect.config.mjs'),
+      "export default async () => ({ franceConnectPlus: { issuer: 'https://auth.example.fr/api/v2', clientId: 'service' } });\n",
+    );
+    const result = await runCompiledCli(mainJs, ['doctor'], { cwd: dir });
+    expect(result).toMatchObject({ code: 1, stderr: '' });
+    expect(result.stdout).toContain(`Configuration from ${join(dir, 'franceconnect.config.mjs')}, HTTP timeout 5s`);
+    expect(result.stdout).toMatch(/^options\s+FAIL\s+franceConnectPlus\.clientSecret is missing/m);
+    expect(result.stdout).toMatch(/^options\s+FAIL\s+franceConnectPlus\.redirectUri is missing/m);
+    expect(result.stdout).toMatch(/^SP state\/nonce\s+ok/m);
+    expect(result.stdout).toContain('2 failures, 0 warnings. Fix the failures before qualification.');
+  });
+
+  it('loads a TypeScript configuration file where Node strips types, and says what to do elsewhere', async () => {
+    mainJs ??= await compileCli();
+    await writeFile(join(dir, 'franceconnect.config.ts'), "const options: { franceConnect: object } = { franceConnect: { issuer: 'https://fc.example.fr/api/v2' } };\nexport default options;\n");
+    const result = await runCompiledCli(mainJs, ['doctor', '--json', '--config', 'franceconnect.config.ts'], { cwd: dir });
+    expect(result.code).toBe(1);
+    if ((process.features as { typescript?: unknown }).typescript) {
+      expect(JSON.parse(result.stdout)).toMatchObject({ checks: [{ name: 'options', verdict: 'FAIL', detail: expect.stringMatching(/^franceConnect\.clientId is missing/) }] });
+    } else {
+      expect(result.stderr).toBe(
+        `error: This version of Node cannot load ${join(dir, 'franceconnect.config.ts')} (.ts): give the compiled .js file instead, or run doctor with a Node that strips TypeScript types (22.18 or later).\n`,
+      );
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { FranceConnectPlusModule, type FranceConnectModuleOptions, type PlatformOptions } from '../../../libs/franceconnect/src/index.js';
+import { FranceConnectPlusModule, type FranceConnectModuleOptions } from '../../../libs/franceconnect/src/index.js';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -8,42 +8,22 @@ import { AuthController } from './auth.controller.js';
 import { HealthController } from './health.controller.js';
 import { DEMO_INFRASTRUCTURE, type DemoInfrastructure } from './infrastructure.js';
 import type { DemoConfig } from './demo.config.js';
+import { franceConnectPlatformOptions } from './franceconnect.config.js';
 import { HomeController } from './home.controller.js';
 import { ProtectedController } from './protected.controller.js';
 import { renderErrorPage } from './views.js';
 
-/** The library's options, as a service would write them, from the sample app's configuration. */
+/**
+ * The library's options, as a service would write them, from the sample app's configuration: its
+ * registrations and keys, with the stores, the database and the error pages of the running application.
+ */
 export function franceConnectOptions(
   config: DemoConfig,
   infrastructure: DemoInfrastructure,
   dataSource: DataSource,
 ): FranceConnectModuleOptions {
   return {
-    franceConnectPlus: {
-      issuer: config.fcp.issuer,
-      clientId: config.fcp.clientId,
-      ...clientAuthentication(config.fcp),
-      redirectUri: `${config.appUrl}/auth/fcp/callback`,
-      postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
-      encryptionAlg: config.fcp.encryptionAlg,
-      acrValues: config.fcp.acrValues,
-      requestAmr: config.requestAmr,
-      pkce: config.pkce,
-    },
-    franceConnect: {
-      issuer: config.fc.issuer,
-      clientId: config.fc.clientId,
-      ...clientAuthentication(config.fc),
-      redirectUri: `${config.appUrl}/auth/fc/callback`,
-      postLogoutRedirectUri: `${config.appUrl}/auth/logout/callback`,
-      signingAlg: config.fc.signingAlg,
-      requestAmr: config.requestAmr,
-      pkce: config.pkce,
-    },
-    // Without SP_KEYS_FILE, a development key set is generated once into .data/ (refused in production).
-    keys: config.keysFile ? { file: config.keysFile } : undefined,
-    allowInsecureHttp: config.allowInsecureHttp,
-    production: config.production,
+    ...franceConnectPlatformOptions(config),
     // On Redis when REDIS_URL is set, so a sign-in started on one instance can finish on another.
     transactionStore: infrastructure.transactionStore,
     // Counted on Redis too, so the limit holds across instances.
@@ -61,16 +41,6 @@ export function franceConnectOptions(
     // The error pages in the site's own layout rather than the library's plain one.
     renderErrorPage,
   };
-}
-
-/**
- * The token endpoint authentication as registered: the client secret, or (`private_key_jwt`) client
- * assertions signed with the key file's current ES256 signing key, and then no secret at all.
- */
-function clientAuthentication(platform: DemoConfig['fc'] | DemoConfig['fcp']): Pick<PlatformOptions, 'clientSecret' | 'tokenEndpointAuthMethod'> {
-  return platform.tokenEndpointAuthMethod === 'private_key_jwt'
-    ? { tokenEndpointAuthMethod: 'private_key_jwt' }
-    : { clientSecret: platform.clientSecret };
 }
 
 /** Root module of the sample app. */

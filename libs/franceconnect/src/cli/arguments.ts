@@ -1,58 +1,65 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './cli-io.js';
 
-/** The options a command accepts: each `--name` takes a value (`string`) or none (`boolean`). */
-export type OptionSpec = Readonly<Record<string, 'string' | 'boolean'>>;
+/** The options a command accepts, as `node:util`'s `parseArgs` takes them: `--name` with a value (`string`) or without (`boolean`). */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
-/** Parsed command line: positional words, and the options given. */
-export interface ParsedArguments {
-  readonly positionals: readonly string[];
-  readonly strings: Readonly<Record<string, string>>;
-  readonly flags: ReadonlySet<string>;
+/** What `parseArgs` returns for `options`, read strictly, positionals allowed. */
+export type ParsedCommandLine<T extends CommandOptions> = ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: true }>>;
+
+/**
+ * Reads a command line with `node:util`'s `parseArgs`, strictly: `--name value`, `--name=value`, `--flag`
+ * and the declared short forms; everything else is positional, and `--` ends the options. An option given
+ * twice keeps the last value.
+ *
+ * @throws {UsageError} for an unknown option (the message lists the command's options), an option without
+ *   its value (or followed by another option, or given an empty one), or a value given to a flag.
+ */
+export function parseCommandLine<const T extends CommandOptions>(argv: readonly string[], options: T, usage: string): ParsedCommandLine<T> {
+  let parsed: ParsedCommandLine<T>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    if (!isParseArgsError(error)) throw error;
+    throw new UsageError(describeMisuse(argv, options) ?? error.message.split('\n')[0] ?? error.message, usage);
+  }
+  for (const [name, value] of Object.entries(parsed.values)) {
+    // parseArgs takes `--file=` as an empty value; no option of these commands means anything by it.
+    if (value === '') throw new UsageError(`--${name} needs a value.`, usage);
+  }
+  return parsed;
+}
+
+function isParseArgsError(error: unknown): error is Error & { code: string } {
+  const code: unknown = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 /**
- * Parses `--name value`, `--name=value` and `--flag` against `spec`; everything else is positional. `--`
- * ends the options. An option given twice keeps the last value.
- *
- * @throws {UsageError} for an unknown option, a missing value, or a value given to a flag.
+ * The first misuse in `argv`, said the way this command line says it. parseArgs's own messages explain its
+ * syntax rather than the command: the tokens of a lenient reading tell which word is wrong, and why, in
+ * the order the strict reading met it.
  */
-export function parseArguments(argv: readonly string[], spec: OptionSpec, usage: string): ParsedArguments {
-  const positionals: string[] = [];
-  const strings: Record<string, string> = {};
-  const flags = new Set<string>();
-  for (let index = 0; index < argv.length; index += 1) {
-    const argument = argv[index] as string;
-    if (argument === '--') {
-      positionals.push(...argv.slice(index + 1));
-      break;
+function describeMisuse(argv: readonly string[], options: CommandOptions): string | undefined {
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    if (spec === undefined) {
+      const known = Object.keys(options).map((option) => `--${option}`);
+      return `Unknown option ${token.rawName}${known.length > 0 ? ` (this command takes ${known.join(', ')})` : ''}.`;
     }
-    if (!argument.startsWith('--') || argument === '--') {
-      if (argument.startsWith('-') && argument !== '-') {
-        throw new UsageError(`Unknown option ${argument}: options are written --name.`, usage);
-      }
-      positionals.push(argument);
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined) return `${token.rawName} takes no value.`;
       continue;
     }
-    const equals = argument.indexOf('=');
-    const name = argument.slice(2, equals === -1 ? undefined : equals);
-    const kind = spec[name];
-    if (kind === undefined) {
-      const known = Object.keys(spec).map((option) => `--${option}`);
-      throw new UsageError(`Unknown option --${name}${known.length > 0 ? ` (this command takes ${known.join(', ')})` : ''}.`, usage);
+    if (token.value === undefined) return `${token.rawName} needs a value.`;
+    // Without '=', a word starting with '-' is read as the next option, not as this one's value.
+    if (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')) {
+      return `${token.rawName} needs a value (it is followed by ${token.value}; write ${token.rawName}=${token.value} if that is the value).`;
     }
-    if (kind === 'boolean') {
-      if (equals !== -1) throw new UsageError(`--${name} takes no value.`, usage);
-      flags.add(name);
-      continue;
-    }
-    const value = equals === -1 ? argv[index + 1] : argument.slice(equals + 1);
-    if (value === undefined || value === '' || (equals === -1 && value.startsWith('--'))) {
-      throw new UsageError(`--${name} needs a value.`, usage);
-    }
-    strings[name] = value;
-    if (equals === -1) index += 1;
   }
-  return { positionals, strings, flags };
+  return undefined;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { FranceConnectError } from '../errors/franceconnect.errors.js';
+
 /**
  * Everything the command line reaches outside itself, so that `run()` can be called from a test with
  * captured output, a fixed clock and another environment.
@@ -30,8 +32,8 @@ export function processIo(): CliIo {
 }
 
 /** Thrown for a command line that cannot be run as given: the usage is printed and the exit code is 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+export class UsageError extends FranceConnectError {
+  override readonly code = 'FC_CLI_USAGE';
 
   /**
    * @param message what is wrong, in one sentence.

@@ -1,8 +1,7 @@
-import { KeyConfigurationError, KeyRotationError } from '../keys/keys.errors.js';
+import { FranceConnectError } from '../errors/franceconnect.errors.js';
 import { EXIT, UsageError, processIo } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { runDoctor } from './doctor.command.js';
-import { KeyFileError } from './key-file.js';
 import { runKeys } from './keys.command.js';
 import { MAIN_USAGE } from './usage.js';
 
@@ -41,8 +40,8 @@ export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Pro
       cli.stderr(`error: ${error.message}\n\n${error.usage}`);
       return EXIT.usage;
     }
-    // These messages name files, kids and algorithms, never key material.
-    if (error instanceof KeyRotationError || error instanceof KeyFileError || error instanceof KeyConfigurationError) {
+    // The library's errors name files, kids, algorithms and options, never key material.
+    if (error instanceof FranceConnectError) {
       cli.stderr(`error: ${error.message}\n`);
       return EXIT.failure;
     }

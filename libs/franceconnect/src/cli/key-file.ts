@@ -1,3 +1,4 @@
+import { FranceConnectError } from '../errors/franceconnect.errors.js';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -21,8 +22,8 @@ export interface KeyFile {
 }
 
 /** A problem with a key file; the message names the file and never quotes its content. */
-export class KeyFileError extends Error {
-  override readonly name = 'KeyFileError';
+export class KeyFileError extends FranceConnectError {
+  override readonly code = 'FC_KEY_FILE_INVALID';
 }
 
 /**

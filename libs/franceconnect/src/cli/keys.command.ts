@@ -5,8 +5,8 @@ import type { KeySetChange, KeyStateChange, PrivateJwksDocument } from '../keys/
 import { DEFAULT_RETIRED_KEY_GRACE_SECONDS, retiredKeyExpiry } from '../keys/key-states.js';
 import { ENCRYPTION_ALGS, SIGNING_ALGS, isEncryptionAlg, isSigningAlg } from '../keys/keys.constants.js';
 import type { SigningAlg } from '../keys/keys.constants.js';
-import { formatDuration, parseArguments, parseDuration } from './arguments.js';
-import type { OptionSpec, ParsedArguments } from './arguments.js';
+import { formatDuration, parseCommandLine, parseDuration } from './arguments.js';
+import type { CommandOptions, ParsedCommandLine } from './arguments.js';
 import { EXIT, UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { KeyFileError, isReadableByOthers, keySetOf, readKeyFile, writeKeyFile } from './key-file.js';
@@ -17,21 +17,42 @@ import { KEYS_USAGE } from './usage.js';
 /** Default key file when neither --file nor SP_KEYS_FILE is given. */
 export const DEFAULT_KEY_FILE = 'sp-keys.json';
 
-const COMMON: OptionSpec = { file: 'string', help: 'boolean' };
+/** Every option of the `keys` commands; each command takes `--file`, `--help` and those {@link SUBCOMMANDS} lists. */
+const KEYS_OPTIONS = {
+  file: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  alg: { type: 'string' },
+  use: { type: 'string' },
+  kid: { type: 'string' },
+  force: { type: 'boolean' },
+  grace: { type: 'string' },
+} as const satisfies CommandOptions;
 
-const SUBCOMMANDS: Readonly<Record<string, OptionSpec>> = {
-  generate: { ...COMMON, alg: 'string', use: 'string', kid: 'string' },
-  rotate: { ...COMMON, alg: 'string', use: 'string', grace: 'string' },
-  retire: { ...COMMON, kid: 'string', force: 'boolean', grace: 'string' },
-  prune: { ...COMMON, grace: 'string' },
-  list: { ...COMMON, grace: 'string' },
-  public: { ...COMMON },
+type KeysOption = keyof typeof KEYS_OPTIONS;
+
+const SUBCOMMANDS: Readonly<Record<string, readonly KeysOption[]>> = {
+  generate: ['alg', 'use', 'kid'],
+  rotate: ['alg', 'use', 'grace'],
+  retire: ['kid', 'force', 'grace'],
+  prune: ['grace'],
+  list: ['grace'],
+  public: [],
 };
+
+/**
+ * The options of one `keys` command: `--file`, `--help`, then its own, in the order its errors list them.
+ * Typed as every option: one the command does not take reads as not given.
+ */
+function optionsOf(names: readonly KeysOption[]): typeof KEYS_OPTIONS {
+  return Object.fromEntries((['file', 'help', ...names] as const).map((name) => [name, KEYS_OPTIONS[name]])) as typeof KEYS_OPTIONS;
+}
+
+type KeysArguments = ParsedCommandLine<typeof KEYS_OPTIONS>['values'];
 
 /** Context of one `keys` subcommand. */
 interface KeysContext {
   readonly io: CliIo;
-  readonly args: ParsedArguments;
+  readonly args: KeysArguments;
   readonly path: string;
   /** Grace period of retired keys, seconds. */
   readonly grace: number;
@@ -47,27 +68,27 @@ interface KeysContext {
  */
 export async function runKeys(argv: readonly string[], io: CliIo): Promise<number> {
   const [subcommand, ...rest] = argv;
-  if (subcommand === undefined || subcommand === '--help' || subcommand === 'help') {
+  if (subcommand === undefined || subcommand === '--help' || subcommand === '-h' || subcommand === 'help') {
     io.stdout(KEYS_USAGE);
     return subcommand === undefined ? EXIT.usage : EXIT.ok;
   }
-  const spec = SUBCOMMANDS[subcommand];
-  if (spec === undefined) {
+  const names = Object.hasOwn(SUBCOMMANDS, subcommand) ? SUBCOMMANDS[subcommand] : undefined;
+  if (names === undefined) {
     throw new UsageError(`Unknown keys command ${JSON.stringify(subcommand)}: use one of ${Object.keys(SUBCOMMANDS).join(', ')}.`, KEYS_USAGE);
   }
-  const args = parseArguments(rest, spec, KEYS_USAGE);
-  if (args.flags.has('help')) {
+  const { values: args, positionals } = parseCommandLine(rest, optionsOf(names), KEYS_USAGE);
+  if (args.help) {
     io.stdout(KEYS_USAGE);
     return EXIT.ok;
   }
-  if (args.positionals.length > 0) {
-    throw new UsageError(`Unexpected argument ${JSON.stringify(args.positionals[0])} for keys ${subcommand}.`, KEYS_USAGE);
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])} for keys ${subcommand}.`, KEYS_USAGE);
   }
   const context: KeysContext = {
     io,
     args,
-    path: resolve(io.cwd, args.strings['file'] ?? io.env['SP_KEYS_FILE'] ?? DEFAULT_KEY_FILE),
-    grace: args.strings['grace'] === undefined ? DEFAULT_RETIRED_KEY_GRACE_SECONDS : parseDuration(args.strings['grace'], '--grace', KEYS_USAGE),
+    path: resolve(io.cwd, args.file ?? io.env['SP_KEYS_FILE'] ?? DEFAULT_KEY_FILE),
+    grace: args.grace === undefined ? DEFAULT_RETIRED_KEY_GRACE_SECONDS : parseDuration(args.grace, '--grace', KEYS_USAGE),
     now: Math.floor(io.now() / 1000),
   };
   switch (subcommand) {
@@ -76,9 +97,9 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
     case 'rotate':
       return change(context, (jwks) => rotateKeys(jwks, { now: context.now, ...algAndUse(args) }), 'Rotated');
     case 'retire': {
-      const kid = args.strings['kid'];
+      const { kid } = args;
       if (kid === undefined) throw new UsageError('keys retire needs --kid <kid>: the key to retire (see keys list).', KEYS_USAGE);
-      return change(context, (jwks) => retireKey(jwks, kid, { now: context.now, force: args.flags.has('force') }), 'Retired');
+      return change(context, (jwks) => retireKey(jwks, kid, { now: context.now, force: args.force === true }), 'Retired');
     }
     case 'prune':
       return change(context, (jwks) => pruneRetiredKeys(jwks, { now: context.now, gracePeriodSeconds: context.grace }), 'Pruned');
@@ -95,7 +116,7 @@ async function generate(context: KeysContext): Promise<number> {
   if (alg === undefined) {
     throw new UsageError(`keys generate needs --alg: ${ENCRYPTION_ALGS.join(', ')} (encryption) or ${SIGNING_ALGS.join(', ')} (signing).`, KEYS_USAGE);
   }
-  const kid = args.strings['kid'];
+  const { kid } = args;
   const file = await readKeyFile(context.path);
   // An existing key set must be valid before a key is added to it: the file is rewritten whole.
   if (file.jwks.keys.length > 0) await keySetOf(file);
@@ -179,9 +200,8 @@ async function save(context: KeysContext, file: KeyFile, result: KeySetChange): 
   await writeKeyFile(file, result.jwks);
 }
 
-function algAndUse(args: ParsedArguments): { alg?: string; use?: 'enc' | 'sig' } {
-  const alg = args.strings['alg'];
-  const use = args.strings['use'];
+function algAndUse(args: KeysArguments): { alg?: string; use?: 'enc' | 'sig' } {
+  const { alg, use } = args;
   if (use !== undefined && use !== 'enc' && use !== 'sig') {
     throw new UsageError(`--use must be enc or sig; got ${JSON.stringify(use)}.`, KEYS_USAGE);
   }

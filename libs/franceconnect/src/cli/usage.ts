@@ -27,45 +27,58 @@ Commands:
 Options:
   --file <path>       the private JWKS file. Default: $SP_KEYS_FILE, else ./sp-keys.json.
   --grace <duration>  grace period of retired keys: 3600, 90s, 15m, 24h, 2d. Default: 24h.
-  --help              show this help.
+  -h, --help          show this help.
 
 After changing the file, make every instance of the application load it again (a reload or a restart; see
 docs/keys.md for the rotation step by step).
 `;
 
-export const DOCTOR_USAGE = `Usage: franceconnect doctor [--config <file.json>] [--dev] [--json] [--timeout <duration>]
+export const DOCTOR_USAGE = `Usage: franceconnect doctor [--config <file>] [--dev] [--json] [--timeout <duration>]
 
-Checks a FranceConnect / FranceConnect+ configuration against the platforms' rules before
-qualification: discovery and algorithms, the service's published JWKS, redirect URIs, secrets, state and
-nonce lengths, clock skew. Prints one line per check (ok, warn or FAIL) and exits with 1 if a check fails.
+Checks your FranceConnect / FranceConnect+ module options against the platforms' rules before
+qualification: the options as the module validates them at start-up, then for each platform its
+discovery, algorithms, client id and secret (a token request with a made-up code), redirect URIs, clock
+and the authorization request the module sends; then the service's keys and the JWKS it publishes.
+Prints one line per check (ok, warn or FAIL) and exits with 1 if a check fails.
 
-The configuration comes from the environment, as the sample app reads it:
-  FCP_ISSUER, FCP_CLIENT_ID, FCP_CLIENT_SECRET, FCP_ENCRYPTION_ALG (default RSA-OAEP-256),
-  FCP_REDIRECT_URI (default $APP_URL/auth/fcp/callback)
-  FC_ISSUER, FC_CLIENT_ID, FC_CLIENT_SECRET, FC_SIGNING_ALG (default ES256),
-  FC_REDIRECT_URI (default $APP_URL/auth/fc/callback)
-  POST_LOGOUT_REDIRECT_URI (default $APP_URL/auth/logout/callback)
-  APP_URL, SP_JWKS_URL (default $APP_URL/.well-known/jwks.json), SP_KEYS_FILE, SESSION_SECRET
-A platform is checked when any of its variables is set.
+The configuration file gives the options your application passes to the module:
+  - an ES module (.js, .mjs; .ts where Node strips types) whose default export is the options object
+    given to FranceConnectPlusModule.forRoot(), or a function, possibly async, returning it (the
+    factory given to forRootAsync, called without arguments);
+  - or a .json file holding the options.
+Without --config, doctor reads franceconnect.config.js, franceconnect.config.mjs or
+franceconnect.config.json in the current directory. For example, franceconnect.config.mjs:
+
+  import { FRANCECONNECT_PLUS_ISSUERS } from 'nest-franceconnect';
+
+  export default () => ({
+    franceConnectPlus: {
+      issuer: FRANCECONNECT_PLUS_ISSUERS.integration,
+      clientId: process.env.FCP_CLIENT_ID,
+      clientSecret: process.env.FCP_CLIENT_SECRET,
+      redirectUri: 'https://service.example.fr/auth/fcp/callback',
+      postLogoutRedirectUri: 'https://service.example.fr/auth/logout/callback',
+    },
+    keys: { file: '/run/secrets/sp-keys.json' },
+  });
+
+Running the file runs its code, as your application does. Relative paths (keys.file) start from the
+current directory. The published JWKS is fetched where FranceConnect+ fetches it: the origin of
+franceConnectPlus.redirectUri followed by jwksPath (default /.well-known/jwks.json).
 
 Options:
-  --config <file>       read the configuration from a JSON file instead:
-                        { "appUrl", "jwksUrl", "keysFile",
-                          "franceConnectPlus": { "issuer", "clientId", "clientSecret", "encryptionAlg",
-                                                 "redirectUri", "postLogoutRedirectUri" },
-                          "franceConnect": { "issuer", "clientId", "clientSecret", "signingAlg",
-                                             "redirectUri", "postLogoutRedirectUri" } }
+  --config <file>       the configuration file. Default: the first of the three files above.
   --dev                 allow http://localhost URLs and the emulator's demo clients.
   --json                print the checks as JSON.
-  --timeout <duration>  timeout of each HTTP request. Default: 5s.
-  --help                show this help.
+  --timeout <duration>  timeout of each HTTP request: 3600, 90s, 15m, 24h, 2d. Default: 5s.
+  -h, --help            show this help.
 `;
 
 export const MAIN_USAGE = `Usage: franceconnect <command> [options]
 
 Commands:
   keys <command>   manage the service's private key set: generate, rotate, retire, prune, list, public
-  doctor           check a configuration against FranceConnect's rules before qualification
+  doctor           check your module options against FranceConnect's rules before qualification
   help             show this help
 
 Run "franceconnect keys --help" or "franceconnect doctor --help" for the options of each command.

@@ -32,6 +32,7 @@ export const ERROR_ANSWERS = Object.freeze({
   FC_KEY_ROTATION_REFUSED: notAnswered('cli'),
   FC_KEY_FILE_INVALID: notAnswered('cli'),
   FC_CLI_USAGE: notAnswered('cli'),
+  FC_CONFIG_FILE_INVALID: notAnswered('cli'),
   FC_IDENTITY_CONFIGURATION_INVALID: notAnswered('start-up'),
   FC_IDENTITY_SIGN_IN_INVALID: notAnswered('call'),
   FC_PROVIDER_UNAVAILABLE: answer(503, 'temporarily_unavailable'),

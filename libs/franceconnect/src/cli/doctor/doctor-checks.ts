@@ -1,22 +1,28 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import * as client from 'openid-client';
-import { CONTENT_ENCRYPTION, PLATFORM_LABELS, PLATFORM_LEVELS } from '../../platforms.js';
-import { FranceConnectConfigurationError } from '../../errors/franceconnect.errors.js';
+import { CONTENT_ENCRYPTION, PLATFORM_IDS, PLATFORM_LEVELS, PLATFORM_OPTIONS } from '../../platforms.js';
+import { loadKeySet } from '../../keys/key-source.js';
 import type { KeySet } from '../../keys/key-set.js';
-import { ENCRYPTION_ALGS, SIGNING_ALGS, isEncryptionAlg } from '../../keys/keys.constants.js';
+import { missingServiceKeys } from '../../keys/key-set-requirements.js';
+import { KeyConfigurationError } from '../../keys/keys.errors.js';
 import { PUBLIC_JWK_MEMBERS } from '../../keys/keys.internal-constants.js';
 import type { CliIo } from '../cli-io.js';
 import { isReadableByOthers, keySetOf, readKeyFile } from '../key-file.js';
 import { FRANCECONNECT_AUTHORIZE_PARAMETERS, FranceConnectStrategy } from '../../oidc/franceconnect.strategy.js';
-import { resolveFranceConnectOptions, type ResolvedPlatform } from '../../options/resolve-options.js';
-import type { DoctorConfig, DoctorPlatform } from './doctor-config.js';
+import type { KeysOptions } from '../../options/franceconnect-options.interface.js';
+import { serviceKeyNeeds, type ResolvedFranceConnectOptions, type ResolvedPlatform } from '../../options/resolve-options.js';
+import type { DoctorConfig } from './doctor-config.js';
 
 /** The verdict of one check. `warn` does not fail the run. */
 export type Verdict = 'ok' | 'warn' | 'FAIL';
 
 /** One line of the report. */
 export interface DoctorCheck {
-  /** Stable name, prefixed with the platform (`FC+ discovery`) or `SP` for the service's own setup. */
+  /**
+   * Stable name: `options` for a problem of the options themselves, the platform's name for its checks
+   * (`FranceConnect+ discovery`), `SP` for the service's own setup (`SP keys`).
+   */
   readonly name: string;
   readonly verdict: Verdict;
   /** What was found, and for a warning or a failure, what to do. */
@@ -41,53 +47,53 @@ export const CLOCK_SKEW_WARN_SECONDS = 5;
 export const CLOCK_SKEW_FAIL_SECONDS = 55;
 /** Minimum length of `state` and `nonce` in FranceConnect's documentation. */
 export const MIN_STATE_NONCE_LENGTH = 32;
-/** Content encryption FranceConnect+ uses, the only one the library accepts. */
-/** Levels each platform must offer. */
 /** JWKS cache lifetime above which a rotation takes too long to reach the platform. */
 const MAX_JWKS_MAX_AGE_SECONDS = 3600;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 
 /**
- * Runs every check of a configuration, in a fixed order: for each platform its settings, issuer,
- * redirect URIs, discovery and what it advertises, its signing keys; then `state`/`nonce`, the session
- * secret, the private key file and the service's published JWKS. Checks that need an answer the
- * platform did not give (no discovery) are left out: the failure that prevents them is reported.
+ * Runs every check of a configuration, in a fixed order: first what keeps the options from resolving,
+ * one `options` line per problem, as the module would refuse to start; then for each platform its
+ * settings, issuer, redirect URIs, discovery and what it advertises, its signing keys and the
+ * authorization request; then `state`/`nonce`, the service's keys and the JWKS it publishes. A check that
+ * needs what is missing (a platform's discovery document, options that resolve for the service's keys) is
+ * left out: the failure that prevents it is reported.
  */
 export async function runDoctorChecks(config: DoctorConfig, options: DoctorOptions): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [];
-  if (config.platforms.length === 0) {
-    checks.push(
-      fail(
-        'config',
-        `no platform is configured in ${config.source}: set FCP_ISSUER, FCP_CLIENT_ID, FCP_CLIENT_SECRET (FranceConnect+) and/or FC_ISSUER, FC_CLIENT_ID, FC_CLIENT_SECRET (FranceConnect), or give --config.`,
-      ),
-    );
-  }
+  const checks: DoctorCheck[] = config.problems.map((problem) => fail('options', problem));
   for (const platform of config.platforms) checks.push(...(await checkPlatform(platform, options)));
   checks.push(checkStateAndNonce());
-  if (config.sessionSecret) checks.push(checkSessionSecret(config.sessionSecret.value));
-  const plus = config.platforms.find((platform) => platform.id === 'fcp');
-  if (plus) {
-    const { check, keySet } = await checkKeyFile(config, plus, options);
+  const resolved = config.options;
+  if (resolved?.keys !== undefined) {
+    const { check, keySet } = await checkKeys(resolved, resolved.keys, options);
     checks.push(check);
-    checks.push(await checkPublishedJwks(config, plus, keySet, options));
+    const plus = resolved.platforms.fcp;
+    if (plus) checks.push(await checkPublishedJwks(resolved, plus, keySet, options));
   }
   return checks;
 }
 
-async function checkPlatform(platform: DoctorPlatform, options: DoctorOptions): Promise<DoctorCheck[]> {
-  const checks = [checkSettings(platform, options), checkIssuer(platform, options), checkRedirectUris(platform, options)];
-  if (platform.issuer === undefined || !URL.canParse(platform.issuer)) return checks;
+/**
+ * Where FranceConnect+ fetches the service's public keys: the module serves them at `jwksPath`, on the
+ * site of the FranceConnect+ callback.
+ */
+export function publishedJwksUrl(options: ResolvedFranceConnectOptions, plus: ResolvedPlatform): string {
+  return `${new URL(plus.redirectUri).origin}${options.jwksPath}`;
+}
 
-  const discoveryUrl = `${platform.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+async function checkPlatform(platform: ResolvedPlatform, options: DoctorOptions): Promise<DoctorCheck[]> {
+  const checks = [checkSettings(platform, options), checkIssuer(platform, options), checkRedirectUris(platform, options)];
+  // The resolved issuer has no trailing "/".
+  const discoveryUrl = `${platform.issuer}/.well-known/openid-configuration`;
   const fetched = await httpGet(discoveryUrl, options);
   const name = `${platform.label} discovery`;
+  const at = PLATFORM_OPTIONS[platform.id];
   if ('error' in fetched) {
-    checks.push(fail(name, `${discoveryUrl} is unreachable (${fetched.error}): check ${platform.names.issuer} and the network path to the platform.`));
+    checks.push(fail(name, `${discoveryUrl} is unreachable (${fetched.error}): check ${at}.issuer and the network path to the platform.`));
     return checks;
   }
   if (fetched.response.status !== 200) {
-    checks.push(fail(name, `${discoveryUrl} answered HTTP ${fetched.response.status}: check ${platform.names.issuer} (it ends with /api/v2).`));
+    checks.push(fail(name, `${discoveryUrl} answered HTTP ${fetched.response.status}: check ${at}.issuer (it ends with /api/v2).`));
     return checks;
   }
   let metadata: Record<string, unknown>;
@@ -102,7 +108,7 @@ async function checkPlatform(platform: DoctorPlatform, options: DoctorOptions): 
     checks.push(
       fail(
         name,
-        `the platform names its issuer ${JSON.stringify(metadata['issuer'])}, not ${JSON.stringify(platform.issuer)}: set ${platform.names.issuer} to exactly that value (ID tokens are checked against it).`,
+        `the platform names its issuer ${JSON.stringify(metadata['issuer'])}, not ${JSON.stringify(platform.issuer)}: set ${at}.issuer to exactly that value (ID tokens are checked against it).`,
       ),
     );
     return checks;
@@ -110,7 +116,7 @@ async function checkPlatform(platform: DoctorPlatform, options: DoctorOptions): 
   checks.push(ok(name, `${discoveryUrl} answered, issuer matches`));
   checks.push(checkClock(platform, fetched));
   checks.push(checkSigning(platform, metadata));
-  if (platform.id === 'fcp') checks.push(checkEncryption(platform, metadata));
+  if (platform.encryptionAlg !== undefined) checks.push(checkEncryption(platform, metadata));
   checks.push(await checkClientAuth(platform, metadata, options));
   checks.push(checkEndpoints(platform, metadata, options));
   checks.push(checkAcr(platform, metadata));
@@ -134,23 +140,24 @@ const AUTHORIZE_ERRORS: Readonly<Record<string, string>> = {
  * following its answer), which refuses it on its error page when a parameter, the redirect URI, the
  * client or the `amr` claim does not match the registration. The platform's login page means accepted.
  */
-async function checkAuthorizationRequest(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck | undefined> {
+async function checkAuthorizationRequest(platform: ResolvedPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck | undefined> {
   const name = `${platform.label} authorization request`;
-  const resolved = resolvedPlatform(platform, options);
-  if (resolved === undefined || typeof metadata['authorization_endpoint'] !== 'string') return undefined;
-  const configuration = new client.Configuration(metadata as client.ServerMetadata, resolved.clientId);
+  const endpoint = metadata['authorization_endpoint'];
+  // An endpoint the endpoints check refuses (missing, or http without --dev) is not tried.
+  if (typeof endpoint !== 'string' || checkUrl(endpoint, options).verdict !== 'ok') return undefined;
+  const configuration = new client.Configuration(metadata as client.ServerMetadata, platform.clientId);
   if (options.dev) client.allowInsecureRequests(configuration);
-  const { url } = new FranceConnectStrategy(configuration, resolved, () => undefined).buildAuthorizationRequest();
+  const { url } = new FranceConnectStrategy(configuration, platform, () => undefined).buildAuthorizationRequest();
   const outside = [...url.searchParams.keys()].filter((parameter) => !FRANCECONNECT_AUTHORIZE_PARAMETERS.includes(parameter));
   if (outside.length > 0) {
-    return fail(name, `sends ${outside.join(', ')}, which FranceConnect refuses (error page Y030007): turn pkce off for FranceConnect.`);
+    return fail(name, `sends ${outside.join(', ')}, which FranceConnect refuses (error page Y030007): turn ${PLATFORM_OPTIONS[platform.id]}.pkce off.`);
   }
   const fetched = await httpGet(url.href, options);
   if ('error' in fetched) return warn(name, `not tried: ${url.origin}${url.pathname} is unreachable (${fetched.error}).`);
   const { status } = fetched.response;
   const location = fetched.response.headers.get('location');
   const target = location === null ? undefined : new URL(location, url);
-  const backToService = target !== undefined && resolved.redirectUri === `${target.origin}${target.pathname}`;
+  const backToService = target !== undefined && platform.redirectUri === `${target.origin}${target.pathname}`;
   if (backToService && target.searchParams.has('error')) {
     const error = target.searchParams.get('error') ?? '';
     return fail(name, `the platform sent the sign-in back with error=${error} (${target.searchParams.get('error_description') ?? 'no description'}).`);
@@ -164,96 +171,66 @@ async function checkAuthorizationRequest(platform: DoctorPlatform, metadata: Rec
   return ok(name, `accepted (HTTP ${status}); sends ${sent}`);
 }
 
-/** The library's own resolution of these settings, or `undefined` when they are not complete enough. */
-function resolvedPlatform(platform: DoctorPlatform, options: DoctorOptions): ResolvedPlatform | undefined {
-  const raw = {
-    issuer: platform.issuer ?? '',
-    clientId: platform.clientId ?? '',
-    clientSecret: platform.clientSecret,
-    tokenEndpointAuthMethod: platform.tokenEndpointAuthMethod as 'client_secret_post',
-    redirectUri: platform.redirectUri ?? '',
-    requestAmr: platform.requestAmr,
-    pkce: platform.pkce,
-  };
-  try {
-    const resolved = resolveFranceConnectOptions(
-      platform.id === 'fcp' ? { franceConnectPlus: raw, allowInsecureHttp: options.dev, production: false } : { franceConnect: raw, allowInsecureHttp: options.dev, production: false },
-      {},
-    );
-    return resolved.platforms[platform.id];
-  } catch (error) {
-    // The settings check reports what is wrong.
-    if (error instanceof FranceConnectConfigurationError) return undefined;
-    throw error;
-  }
-}
-
-function checkSettings(platform: DoctorPlatform, options: DoctorOptions): DoctorCheck {
+/**
+ * What the module's resolution leaves to check in a platform's settings: the emulator's demo secret
+ * outside `--dev`, and a secret too short to be one FranceConnect gave.
+ */
+function checkSettings(platform: ResolvedPlatform, options: DoctorOptions): DoctorCheck {
   const name = `${platform.label} settings`;
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  const { names } = platform;
-  if (platform.issuer === undefined) problems.push(`${names.issuer} is not set`);
-  if (platform.clientId === undefined) problems.push(`${names.clientId} is not set (the client id given at registration)`);
-  if (platform.tokenEndpointAuthMethod === 'private_key_jwt') {
-    // No secret is sent: the token endpoint gets an assertion signed with the key file's current sig key.
-  } else if (platform.clientSecret === undefined) {
-    problems.push(`${names.clientSecret} is not set (the client secret given at registration)`);
-  } else if (/not-for-production/.test(platform.clientSecret) && !options.dev) {
-    problems.push(`${names.clientSecret} is the emulator's demo secret: use the secret of your registration (or pass --dev against the emulator)`);
-  } else if (platform.clientSecret.length < 32) {
-    warnings.push(`${names.clientSecret} has ${platform.clientSecret.length} characters: FranceConnect's secrets are longer, check it was copied whole`);
+  const at = PLATFORM_OPTIONS[platform.id];
+  const secret = platform.clientSecret;
+  if (secret !== undefined && /not-for-production/.test(secret) && !options.dev) {
+    return fail(name, `${at}.clientSecret is the emulator's demo secret: use the secret of your registration (or pass --dev against the emulator).`);
   }
-  if (platform.id === 'fcp') {
-    if (platform.encryptionAlg === undefined || !isEncryptionAlg(platform.encryptionAlg)) {
-      problems.push(`${names.encryptionAlg} ${JSON.stringify(platform.encryptionAlg)} is not one of ${ENCRYPTION_ALGS.join(', ')}`);
-    }
-    if (platform.signingAlg !== 'ES256') problems.push(`FranceConnect+ signs with ES256 only, not ${platform.signingAlg}`);
-  } else if (!(SIGNING_ALGS as readonly string[]).includes(platform.signingAlg)) {
-    problems.push(`${names.signingAlg} ${JSON.stringify(platform.signingAlg)} is not one of ${SIGNING_ALGS.join(', ')}`);
+  const authentication =
+    platform.tokenEndpointAuthMethod === 'private_key_jwt' ? `private_key_jwt signed with ${platform.tokenEndpointSigningAlg}` : 'secret set';
+  const algs = platform.encryptionAlg === undefined
+    ? `signing ${platform.signingAlg}`
+    : `signing ${platform.signingAlg}, encryption ${platform.encryptionAlg} + ${CONTENT_ENCRYPTION}`;
+  const summary = `client ${platform.clientId}, ${authentication}, ${algs}, level ${platform.acrValues}`;
+  if (secret !== undefined && secret.length < 32) {
+    return warn(name, `${summary}; ${at}.clientSecret has ${secret.length} characters: FranceConnect's secrets are longer, check it was copied whole.`);
   }
-  if (problems.length > 0) return fail(name, `${[...problems, ...warnings].join('; ')}.`);
-  if (warnings.length > 0) return warn(name, `${warnings.join('; ')}.`);
-  const algs = platform.id === 'fcp' ? `signing ES256, encryption ${platform.encryptionAlg} + ${CONTENT_ENCRYPTION}` : `signing ${platform.signingAlg}`;
-  return ok(name, `client ${platform.clientId}, secret set, ${algs}`);
+  return ok(name, summary);
 }
 
-function checkIssuer(platform: DoctorPlatform, options: DoctorOptions): DoctorCheck {
+function checkIssuer(platform: ResolvedPlatform, options: DoctorOptions): DoctorCheck {
   const name = `${platform.label} issuer`;
   const { issuer } = platform;
-  if (issuer === undefined) return fail(name, `${platform.names.issuer} is not set.`);
   const url = checkUrl(issuer, options);
-  if (url.verdict !== 'ok') return { name, verdict: url.verdict, detail: `${platform.names.issuer}: ${url.detail}.` };
-  if (issuer.endsWith('/')) return fail(name, `${issuer} ends with "/": FranceConnect's issuers do not; remove it, ID tokens are checked against the exact string.`);
+  if (url.verdict !== 'ok') return { name, verdict: url.verdict, detail: `${PLATFORM_OPTIONS[platform.id]}.issuer ${issuer}: ${url.detail}.` };
   if (!new URL(issuer).pathname.endsWith('/api/v2')) {
     return warn(name, `${issuer} does not end with /api/v2, the path of FranceConnect's issuers: check it.`);
   }
   return ok(name, `${issuer}${url.note}`);
 }
 
-function checkRedirectUris(platform: DoctorPlatform, options: DoctorOptions): DoctorCheck {
+function checkRedirectUris(platform: ResolvedPlatform, options: DoctorOptions): DoctorCheck {
   const name = `${platform.label} redirect URIs`;
+  const at = PLATFORM_OPTIONS[platform.id];
   const problems: string[] = [];
-  const notes: string[] = [];
+  const warnings: string[] = [];
+  const uris: string[] = [];
   const entries: [string, string | undefined][] = [
-    [platform.names.redirectUri, platform.redirectUri],
-    [platform.names.postLogoutRedirectUri, platform.postLogoutRedirectUri],
+    [`${at}.redirectUri`, platform.redirectUri],
+    [`${at}.postLogoutRedirectUri`, platform.postLogoutRedirectUri],
   ];
-  for (const [label, uri] of entries) {
+  for (const [option, uri] of entries) {
     if (uri === undefined) {
-      problems.push(`${label} is not set (set APP_URL or the URI itself)`);
+      warnings.push(`${option} is not set: signing out closes the local session only, never the one at ${platform.label}`);
       continue;
     }
     const url = checkUrl(uri, options);
-    if (url.verdict !== 'ok') problems.push(`${uri}: ${url.detail}`);
-    else if (new URL(uri).hash !== '') problems.push(`${uri} has a fragment: redirect URIs must not`);
-    else notes.push(uri);
+    if (url.verdict === 'ok') uris.push(uri);
+    else problems.push(`${option} ${uri}: ${url.detail}`);
   }
-  if (problems.length > 0) return fail(name, `${problems.join('; ')}.`);
-  return ok(name, `${notes.join(', ')} (register them exactly)`);
+  if (problems.length > 0) return fail(name, `${[...problems, ...warnings].join('; ')}.`);
+  const registered = `${uris.join(', ')} (register ${uris.length > 1 ? 'them' : 'it'} exactly)`;
+  if (warnings.length > 0) return warn(name, `${registered}; ${warnings.join('; ')}.`);
+  return ok(name, registered);
 }
 
-function checkClock(platform: DoctorPlatform, fetched: Fetched): DoctorCheck {
+function checkClock(platform: ResolvedPlatform, fetched: Fetched): DoctorCheck {
   const name = `${platform.label} clock`;
   const header = fetched.response.headers.get('date');
   const platformTime = header === null ? Number.NaN : Date.parse(header);
@@ -272,18 +249,18 @@ function checkClock(platform: DoctorPlatform, fetched: Fetched): DoctorCheck {
   return ok(name, Math.abs(skew) === 0 ? 'in step with the platform (±1 s)' : `${detail} (within ${CLOCK_SKEW_WARN_SECONDS} s)`);
 }
 
-function checkSigning(platform: DoctorPlatform, metadata: Record<string, unknown>): DoctorCheck {
+function checkSigning(platform: ResolvedPlatform, metadata: Record<string, unknown>): DoctorCheck {
   const name = `${platform.label} signing`;
   const missing = ['id_token_signing_alg_values_supported', 'userinfo_signing_alg_values_supported'].filter(
     (member) => !listOf(metadata[member]).includes(platform.signingAlg),
   );
   if (missing.length > 0) {
-    return fail(name, `${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not include ${platform.signingAlg}, the algorithm registered: ${platform.id === 'fcp' ? 'FranceConnect+ signs with ES256' : `check ${platform.names.signingAlg} against the registration`}.`);
+    return fail(name, `${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not include ${platform.signingAlg}, the algorithm registered: ${platform.id === 'fcp' ? 'FranceConnect+ signs with ES256' : `check ${PLATFORM_OPTIONS[platform.id]}.signingAlg against the registration`}.`);
   }
   return ok(name, `ID token and userinfo signed with ${platform.signingAlg}`);
 }
 
-function checkEncryption(platform: DoctorPlatform, metadata: Record<string, unknown>): DoctorCheck {
+function checkEncryption(platform: ResolvedPlatform, metadata: Record<string, unknown>): DoctorCheck {
   const name = `${platform.label} encryption`;
   const alg = platform.encryptionAlg ?? '';
   const problems: string[] = [];
@@ -296,7 +273,7 @@ function checkEncryption(platform: DoctorPlatform, metadata: Record<string, unkn
     }
   }
   if (problems.length > 0) {
-    return fail(name, `${problems.join('; ')}: the platform cannot encrypt as registered (${platform.names.encryptionAlg}); check the algorithm and that this is a FranceConnect+ issuer.`);
+    return fail(name, `${problems.join('; ')}: the platform cannot encrypt as registered (${PLATFORM_OPTIONS[platform.id]}.encryptionAlg); check the algorithm and that this is a FranceConnect+ issuer.`);
   }
   return ok(name, `ID token and userinfo encrypted with ${alg} + ${CONTENT_ENCRYPTION}`);
 }
@@ -307,7 +284,7 @@ function checkEncryption(platform: DoctorPlatform, metadata: Record<string, unkn
  * has authenticated the client, or as `invalid_client` when the id or the secret is wrong (the client is
  * authenticated before the code is looked at). No code exists, so nothing is issued.
  */
-async function checkClientAuth(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck> {
+async function checkClientAuth(platform: ResolvedPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck> {
   const name = `${platform.label} client auth`;
   const methods = metadata['token_endpoint_auth_methods_supported'];
   const method = platform.tokenEndpointAuthMethod;
@@ -322,7 +299,7 @@ async function checkClientAuth(platform: DoctorPlatform, metadata: Record<string
   const body = new URLSearchParams({
     grant_type: 'authorization_code',
     code: randomBytes(32).toString('base64url'),
-    redirect_uri: platform.redirectUri ?? '',
+    redirect_uri: platform.redirectUri,
     client_id: platform.clientId,
     client_secret: platform.clientSecret,
   });
@@ -348,12 +325,12 @@ async function checkClientAuth(platform: DoctorPlatform, metadata: Record<string
   }
   if (answer.error === 'invalid_grant') return ok(name, `${method}; the client id and secret are accepted (a made-up code was refused as invalid_grant)`);
   if (answer.error === 'invalid_client') {
-    return fail(name, `the token endpoint refused the client id or secret (invalid_client): check ${platform.names.clientId} and ${platform.names.clientSecret} against this platform's registration (integration and production differ).`);
+    return fail(name, `the token endpoint refused the client id or secret (invalid_client): check ${PLATFORM_OPTIONS[platform.id]}.clientId and ${PLATFORM_OPTIONS[platform.id]}.clientSecret against this platform's registration (integration and production differ).`);
   }
   return warn(name, `${method}; the token endpoint answered HTTP ${answer.status}${typeof answer.error === 'string' ? ` ${answer.error.slice(0, 60)}` : ''} to a made-up code, not invalid_grant: the credentials could not be confirmed.`);
 }
 
-function checkEndpoints(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): DoctorCheck {
+function checkEndpoints(platform: ResolvedPlatform, metadata: Record<string, unknown>, options: DoctorOptions): DoctorCheck {
   const name = `${platform.label} endpoints`;
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -369,17 +346,17 @@ function checkEndpoints(platform: DoctorPlatform, metadata: Record<string, unkno
   return ok(name, 'authorization, token, userinfo, jwks, end session, revocation');
 }
 
-function checkAcr(platform: DoctorPlatform, metadata: Record<string, unknown>): DoctorCheck {
+function checkAcr(platform: ResolvedPlatform, metadata: Record<string, unknown>): DoctorCheck {
   const name = `${platform.label} acr`;
   const offered = listOf(metadata['acr_values_supported']);
   const missing = PLATFORM_LEVELS[platform.id].filter((level) => !offered.includes(level));
   if (missing.length > 0) {
-    return warn(name, `acr_values_supported (${offered.join(', ') || 'absent'}) lacks ${missing.join(', ')}: is this the ${PLATFORM_LABELS[platform.id]} issuer?`);
+    return warn(name, `acr_values_supported (${offered.join(', ') || 'absent'}) lacks ${missing.join(', ')}: is this the ${platform.label} issuer?`);
   }
   return ok(name, offered.join(', '));
 }
 
-async function checkPlatformJwks(platform: DoctorPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck> {
+async function checkPlatformJwks(platform: ResolvedPlatform, metadata: Record<string, unknown>, options: DoctorOptions): Promise<DoctorCheck> {
   const name = `${platform.label} signing keys`;
   const uri = metadata['jwks_uri'];
   if (typeof uri !== 'string') return fail(name, 'the discovery document has no jwks_uri: signatures cannot be verified.');
@@ -413,57 +390,80 @@ function checkStateAndNonce(): DoctorCheck {
   return ok('SP state/nonce', `${shortest} random characters each (FranceConnect requires at least ${MIN_STATE_NONCE_LENGTH}), single use`);
 }
 
-function checkSessionSecret(value: string | undefined): DoctorCheck {
-  const name = 'SP session secret';
-  if (value === undefined) {
-    return warn(name, 'SESSION_SECRET is not set: the sample app picks a random one at each start, so sessions are lost on restart and cannot be shared between instances.');
-  }
-  const secrets = value.split(',').map((secret) => secret.trim()).filter(Boolean);
-  const short = secrets.filter((secret) => secret.length < 32).length;
-  if (secrets.length === 0 || short > 0) return fail(name, 'SESSION_SECRET: each secret (comma-separated) must have at least 32 characters.');
-  return ok(name, `${secrets.length} secret${secrets.length > 1 ? 's' : ''} of 32 characters or more`);
-}
-
-async function checkKeyFile(
-  config: DoctorConfig,
-  plus: DoctorPlatform,
+/**
+ * The service's private keys, loaded as the module loads them at start-up (a development key set is read,
+ * never generated), against what the configured platforms need of them: an encryption key of the
+ * algorithm registered with FranceConnect+, a current signing key for `private_key_jwt`.
+ */
+async function checkKeys(
+  resolved: ResolvedFranceConnectOptions,
+  keys: KeysOptions,
   options: DoctorOptions,
 ): Promise<{ check: DoctorCheck; keySet?: KeySet }> {
-  const name = 'SP key file';
-  if (config.keysFile === undefined) {
-    return {
-      check: warn(name, `${config.names.keysFile} is not set: the published JWKS cannot be compared with the private keys that decrypt.`),
-    };
-  }
-  let keySet: KeySet;
+  const name = 'SP keys';
+  const { io } = options;
   const notes: string[] = [];
+  const plus = resolved.platforms.fcp;
+  let where: string;
+  let keySet: KeySet;
+  const loading = { production: resolved.production, env: io.env, now: io.now, gracePeriodSeconds: resolved.retiredKeyGraceSeconds };
   try {
-    const file = await readKeyFile(config.keysFile);
-    if (!file.exists) return { check: fail(name, `${config.keysFile} does not exist: create it with franceconnect keys generate --alg ${plus.encryptionAlg}.`) };
-    keySet = await keySetOf(file, { now: options.io.now });
-    if (file.mode !== undefined && isReadableByOthers(file.mode)) {
-      notes.push(`mode ${file.mode.toString(8).padStart(4, '0')} lets other users read private keys: chmod 600 ${config.keysFile}`);
+    if ('file' in keys || 'generate' in keys) {
+      const given: unknown = 'file' in keys ? keys.file : keys.generate?.file;
+      // Not a path: the key loader refuses it with the message the application would log at start-up.
+      if (typeof given !== 'string' || given === '') await loadKeySet({ file: given as string }, loading);
+      // A relative path starts from the working directory, as the application resolves it.
+      const path = resolve(io.cwd, given as string);
+      where = path;
+      const file = await readKeyFile(path);
+      if (!file.exists) {
+        const how = `franceconnect keys generate --alg ${plus?.encryptionAlg ?? 'ES256 --use sig'} --file ${path}`;
+        if ('generate' in keys) {
+          return { check: warn(name, `keys.generate: ${path} does not exist yet; the application generates a development key set there at its first start, or create it with ${how}.`) };
+        }
+        return { check: fail(name, `keys.file ${path} does not exist: create it with ${how}.`) };
+      }
+      keySet = await keySetOf(file, { now: io.now, gracePeriodSeconds: resolved.retiredKeyGraceSeconds });
+      if (file.mode !== undefined && isReadableByOthers(file.mode)) {
+        notes.push(`mode ${file.mode.toString(8).padStart(4, '0')} lets other users read private keys: chmod 600 ${path}`);
+      }
+      if ('generate' in keys) notes.push('keys.generate is for development only: in production, give keys: { file } (or env, source) with a key set generated once');
+    } else {
+      where = 'env' in keys ? `environment variable ${keys.env}` : 'jwks' in keys ? 'keys.jwks' : 'keys.source';
+      keySet = await loadKeySet(keys, loading);
     }
   } catch (error) {
+    // Each problem names the file or the variable, never key material.
+    if (error instanceof KeyConfigurationError) return { check: fail(name, error.problems.join('; ')) };
     return { check: fail(name, error instanceof Error ? error.message.replace(/\n\s*/g, ' ') : String(error)) };
   }
-  const alg = plus.encryptionAlg;
-  const first = alg !== undefined && isEncryptionAlg(alg) ? keySet.firstEncryptionKey(alg) : undefined;
-  if (first === undefined) {
-    return { check: fail(name, `${config.keysFile} publishes no ${alg} key, the algorithm registered: add one with franceconnect keys generate --alg ${alg}.`), keySet };
-  }
+  const missing = missingServiceKeys(keySet, serviceKeyNeeds(resolved)!);
+  if (missing.length > 0) return { check: fail(name, `${where}: ${missing.join('; ')}.`), keySet };
+
   const described = keySet.describeKeys();
   const expired = described.filter((key) => key.state === 'retired' && !key.decrypts && key.use === 'enc');
   if (expired.length > 0) notes.push(`${expired.length} retired key${expired.length > 1 ? 's are' : ' is'} past the grace period: franceconnect keys prune`);
-  const state = described.find((key) => key.kid === first.kid)?.state;
-  const summary = `${described.length} key${described.length > 1 ? 's' : ''}; FranceConnect+ encrypts to ${JSON.stringify(first.kid)} (${alg}, ${state})`;
+  const uses: string[] = [];
+  const first = plus?.encryptionAlg === undefined ? undefined : keySet.firstEncryptionKey(plus.encryptionAlg);
+  if (first !== undefined) {
+    uses.push(`FranceConnect+ encrypts to ${JSON.stringify(first.kid)} (${first.alg}, ${described.find((key) => key.kid === first.kid)?.state})`);
+  }
+  for (const platform of PLATFORM_IDS.map((id) => resolved.platforms[id])) {
+    const signing = platform?.tokenEndpointSigningAlg === undefined ? undefined : keySet.currentSigningKey(platform.tokenEndpointSigningAlg);
+    if (signing !== undefined) uses.push(`${platform?.label} client assertions signed with ${JSON.stringify(signing.kid)} (${signing.alg})`);
+  }
+  const summary = `${where}: ${described.length} key${described.length > 1 ? 's' : ''}${uses.length > 0 ? `; ${uses.join('; ')}` : ''}`;
   return { check: notes.length > 0 ? warn(name, `${summary}; ${notes.join('; ')}.`) : ok(name, summary), keySet };
 }
 
-async function checkPublishedJwks(config: DoctorConfig, plus: DoctorPlatform, keySet: KeySet | undefined, options: DoctorOptions): Promise<DoctorCheck> {
+/**
+ * The JWKS the running service publishes, fetched where FranceConnect+ fetches it: public members only,
+ * the registered algorithm's first key for encryption, and that key the one the service's keys decrypt
+ * with (a running instance that has not loaded the key file yet publishes another).
+ */
+async function checkPublishedJwks(resolved: ResolvedFranceConnectOptions, plus: ResolvedPlatform, keySet: KeySet | undefined, options: DoctorOptions): Promise<DoctorCheck> {
   const name = 'SP published JWKS';
-  const url = config.jwksUrl;
-  if (url === undefined) return fail(name, `${config.names.jwksUrl} is not set: FranceConnect+ fetches the public keys it encrypts to from the JWKS URL registered.`);
+  const url = publishedJwksUrl(resolved, plus);
   const shape = checkUrl(url, options);
   if (shape.verdict !== 'ok') return fail(name, `${url}: ${shape.detail}; FranceConnect+ fetches it from the internet.`);
   const fetched = await httpGet(url, options);
@@ -479,7 +479,7 @@ async function checkPublishedJwks(config: DoctorConfig, plus: DoctorPlatform, ke
   if (kids.some((kid) => typeof kid !== 'string' || kid === '')) return fail(name, `${url} has a key without kid: FranceConnect+ names the key it encrypts to by kid.`);
   if (new Set(kids).size !== kids.length) return fail(name, `${url} has two keys with one kid.`);
 
-  const alg = plus.encryptionAlg ?? '';
+  const alg = plus.encryptionAlg;
   const first = keys.find((key) => key['alg'] === alg);
   if (first === undefined) {
     return fail(name, `${url} has no ${alg} key: FranceConnect+ encrypts to the first key of the registered algorithm (${keys.map((key) => String(key['alg'])).join(', ') || 'no key'} published).`);
@@ -489,19 +489,19 @@ async function checkPublishedJwks(config: DoctorConfig, plus: DoctorPlatform, ke
   }
   const notes: string[] = [];
   if (keySet !== undefined) {
-    const expected = isEncryptionAlg(alg) ? keySet.firstEncryptionKey(alg) : undefined;
+    const expected = alg === undefined ? undefined : keySet.firstEncryptionKey(alg);
     const local = keySet.publicJwks().keys.find((key) => key.kid === expected?.kid);
     if (expected === undefined || local === undefined || first['kid'] !== expected.kid) {
       const known = keySet.describeKeys().find((key) => key.kid === first['kid']);
       return fail(
         name,
-        `FranceConnect+ will encrypt to kid ${JSON.stringify(first['kid'])}, but the key file's current ${alg} key is ${JSON.stringify(expected?.kid)}${known ? ` (the file has ${JSON.stringify(first['kid'])} as ${known.state})` : ` and the file does not hold ${JSON.stringify(first['kid'])}`}: make the application use the key file (reload or restart).`,
+        `FranceConnect+ will encrypt to kid ${JSON.stringify(first['kid'])}, but the first ${alg} key of the service's keys is ${JSON.stringify(expected?.kid)}${known ? ` (they hold ${JSON.stringify(first['kid'])} as ${known.state})` : ` and they do not hold ${JSON.stringify(first['kid'])}`}: make the application load its keys again (KeyService.reload() or a restart).`,
       );
     }
     if (PUBLIC_JWK_MEMBERS.some((member) => (local as Record<string, unknown>)[member] !== first[member])) {
-      return fail(name, `the published key ${JSON.stringify(first['kid'])} is not the key of that kid in ${config.keysFile}: answers would not decrypt.`);
+      return fail(name, `the published key ${JSON.stringify(first['kid'])} is not the service's key of that kid: answers would not decrypt.`);
     }
-    notes.push('matches the key file');
+    notes.push('matches the service\'s keys');
   }
   const maxAge = /max-age=(\d+)/i.exec(fetched.response.headers.get('cache-control') ?? '')?.[1];
   if (maxAge !== undefined && Number(maxAge) > MAX_JWKS_MAX_AGE_SECONDS) {

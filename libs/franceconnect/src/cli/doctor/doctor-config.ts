@@ -1,231 +1,159 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { KeyFileError } from '../key-file.js';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FranceConnectConfigurationError, FranceConnectError } from '../../errors/franceconnect.errors.js';
+import type { FranceConnectModuleOptions } from '../../options/franceconnect-options.interface.js';
+import { resolveFranceConnectOptions } from '../../options/resolve-options.js';
+import type { ResolvedFranceConnectOptions, ResolvedPlatform } from '../../options/resolve-options.js';
+import { PLATFORM_IDS, PLATFORM_OPTIONS } from '../../platforms.js';
 
-/** Default key-management algorithm, as in the module options. */
-const DEFAULT_ENCRYPTION_ALG = 'RSA-OAEP-256';
-/** Default FranceConnect signing algorithm, as in the module options. */
-const DEFAULT_SIGNING_ALG = 'ES256';
+/** The files `doctor` looks for in the working directory when `--config` is not given, in this order. */
+export const DEFAULT_CONFIG_FILES: readonly string[] = Object.freeze(['franceconnect.config.js', 'franceconnect.config.mjs', 'franceconnect.config.json']);
 
-/** Names of the settings of one platform, as the configuration spells them (for messages). */
-export interface PlatformSettingNames {
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly redirectUri: string;
-  readonly postLogoutRedirectUri: string;
-  readonly signingAlg: string;
-  readonly encryptionAlg: string;
+/** The module option that holds each platform's registration, as messages name it. */
+
+/** A configuration file that cannot be read or does not give module options; the message says what to write. */
+export class ConfigFileError extends FranceConnectError {
+  override readonly code = 'FC_CONFIG_FILE_INVALID';
 }
 
-/** One platform's registration, as `doctor` checks it. */
-export interface DoctorPlatform {
-  readonly id: 'fc' | 'fcp';
-  /** `FC` or `FC+`: the prefix of this platform's checks. */
-  readonly label: string;
-  readonly issuer?: string;
-  readonly clientId?: string;
-  readonly clientSecret?: string;
-  /** `client_secret_post` (default) or `private_key_jwt`. */
-  readonly tokenEndpointAuthMethod: string;
-  readonly redirectUri?: string;
-  readonly postLogoutRedirectUri?: string;
-  readonly signingAlg: string;
-  /** FranceConnect+ only. */
-  readonly encryptionAlg?: string;
-  /** The module's `requestAmr`: the authorization request asks for the `amr` claim. */
-  readonly requestAmr: boolean;
-  /** The module's `pkce`. */
-  readonly pkce: boolean;
-  readonly names: PlatformSettingNames;
-}
-
-/** The configuration `doctor` checks. */
+/** The configuration `doctor` checks: the module options of a file, resolved as the module resolves them at start-up. */
 export interface DoctorConfig {
-  /** `the environment`, or the path of the JSON file. */
+  /** Absolute path of the configuration file. */
   readonly source: string;
-  readonly platforms: readonly DoctorPlatform[];
-  readonly appUrl?: string;
-  /** The URL where the service publishes its JWKS (registered with FranceConnect+). */
-  readonly jwksUrl?: string;
-  /** Absolute path of the private JWKS file, when given. */
-  readonly keysFile?: string;
-  /** `SESSION_SECRET`, checked only when the configuration comes from the environment. */
-  readonly sessionSecret?: { readonly value?: string };
-  readonly names: { readonly appUrl: string; readonly jwksUrl: string; readonly keysFile: string };
+  /** The options, validated and completed with their defaults; absent when they do not resolve. */
+  readonly options?: ResolvedFranceConnectOptions;
+  /** Why the options do not resolve: the problems the module would list at start-up (none when they resolve). */
+  readonly problems: readonly string[];
+  /**
+   * The platforms to check, FranceConnect first: every platform configured when the options resolve;
+   * otherwise each platform whose own registration resolves, so that one broken registration does not
+   * hide what can be learnt of the other.
+   */
+  readonly platforms: readonly ResolvedPlatform[];
+}
+
+/** The first of {@link DEFAULT_CONFIG_FILES} present in `cwd`, as an absolute path, or `undefined`. */
+export async function findConfigFile(cwd: string): Promise<string | undefined> {
+  for (const name of DEFAULT_CONFIG_FILES) {
+    const path = join(cwd, name);
+    if (await stat(path).then((info) => info.isFile(), () => false)) return path;
+  }
+  return undefined;
 }
 
 /**
- * Reads the configuration from environment variables named as the sample app names them. A platform is
- * included when any of its variables is set.
- */
-export function configFromEnv(env: Readonly<Record<string, string | undefined>>, cwd: string): DoctorConfig {
-  const value = (name: string): string | undefined => {
-    const text = env[name]?.trim();
-    return text === undefined || text === '' ? undefined : text;
-  };
-  const appUrl = value('APP_URL')?.replace(/\/+$/, '');
-  const postLogout = value('POST_LOGOUT_REDIRECT_URI') ?? (appUrl && `${appUrl}/auth/logout/callback`);
-  const platforms: DoctorPlatform[] = [];
-  if (['FCP_ISSUER', 'FCP_CLIENT_ID', 'FCP_CLIENT_SECRET', 'FCP_ENCRYPTION_ALG'].some((name) => value(name) !== undefined)) {
-    platforms.push({
-      id: 'fcp',
-      label: 'FC+',
-      issuer: value('FCP_ISSUER'),
-      clientId: value('FCP_CLIENT_ID'),
-      clientSecret: value('FCP_CLIENT_SECRET'),
-      tokenEndpointAuthMethod: value('FCP_TOKEN_AUTH') ?? 'client_secret_post',
-      redirectUri: value('FCP_REDIRECT_URI') ?? (appUrl && `${appUrl}/auth/fcp/callback`),
-      postLogoutRedirectUri: postLogout,
-      signingAlg: 'ES256',
-      encryptionAlg: value('FCP_ENCRYPTION_ALG') ?? DEFAULT_ENCRYPTION_ALG,
-      requestAmr: value('REQUEST_AMR') === 'true',
-      pkce: false,
-      names: envNames('FCP', value('FCP_REDIRECT_URI') === undefined),
-    });
-  }
-  if (['FC_ISSUER', 'FC_CLIENT_ID', 'FC_CLIENT_SECRET', 'FC_SIGNING_ALG'].some((name) => value(name) !== undefined)) {
-    platforms.push({
-      id: 'fc',
-      label: 'FC',
-      issuer: value('FC_ISSUER'),
-      clientId: value('FC_CLIENT_ID'),
-      clientSecret: value('FC_CLIENT_SECRET'),
-      tokenEndpointAuthMethod: value('FC_TOKEN_AUTH') ?? 'client_secret_post',
-      redirectUri: value('FC_REDIRECT_URI') ?? (appUrl && `${appUrl}/auth/fc/callback`),
-      postLogoutRedirectUri: postLogout,
-      signingAlg: value('FC_SIGNING_ALG') ?? DEFAULT_SIGNING_ALG,
-      requestAmr: value('REQUEST_AMR') === 'true',
-      pkce: false,
-      names: envNames('FC', value('FC_REDIRECT_URI') === undefined),
-    });
-  }
-  const keysFile = value('SP_KEYS_FILE');
-  return {
-    source: 'the environment',
-    platforms,
-    appUrl,
-    jwksUrl: value('SP_JWKS_URL') ?? (appUrl && `${appUrl}/.well-known/jwks.json`),
-    keysFile: keysFile === undefined ? undefined : resolve(cwd, keysFile),
-    sessionSecret: { value: value('SESSION_SECRET') },
-    names: { appUrl: 'APP_URL', jwksUrl: value('SP_JWKS_URL') === undefined ? 'APP_URL (+ /.well-known/jwks.json)' : 'SP_JWKS_URL', keysFile: 'SP_KEYS_FILE' },
-  };
-}
-
-function envNames(prefix: 'FC' | 'FCP', redirectFromAppUrl: boolean): PlatformSettingNames {
-  return {
-    issuer: `${prefix}_ISSUER`,
-    clientId: `${prefix}_CLIENT_ID`,
-    clientSecret: `${prefix}_CLIENT_SECRET`,
-    redirectUri: redirectFromAppUrl ? `APP_URL (+ /auth/${prefix.toLowerCase()}/callback)` : `${prefix}_REDIRECT_URI`,
-    postLogoutRedirectUri: 'POST_LOGOUT_REDIRECT_URI (default APP_URL + /auth/logout/callback)',
-    signingAlg: `${prefix}_SIGNING_ALG`,
-    encryptionAlg: `${prefix}_ENCRYPTION_ALG`,
-  };
-}
-
-const TOP_LEVEL = ['appUrl', 'jwksUrl', 'keysFile', 'franceConnectPlus', 'franceConnect'];
-const PLATFORM_FIELDS = [
-  'issuer',
-  'clientId',
-  'clientSecret',
-  'tokenEndpointAuthMethod',
-  'redirectUri',
-  'postLogoutRedirectUri',
-  'signingAlg',
-  'encryptionAlg',
-  'requestAmr',
-  'pkce',
-];
-
-/**
- * Reads the configuration from a JSON file shaped like the module options (see the doctor usage). A
- * relative `keysFile` starts from the working directory, as the application resolves it.
+ * Loads the module options a configuration file gives, and resolves them with the module's own
+ * {@link resolveFranceConnectOptions}: options that do not resolve are not an error here, their problems
+ * are in the result. Running an ES module file runs its code, as the application would.
  *
- * @throws {KeyFileError} when the file cannot be read, is not JSON, or has unknown or mistyped fields.
+ * @param path absolute path of the file: an ES module (`.js`, `.mjs`; `.ts` where Node strips types)
+ *   whose default export is the options object, or a function (possibly async) returning it; or a `.json`
+ *   file holding the options.
+ * @param env the environment the options are resolved in (`NODE_ENV` decides `production` when the options
+ *   do not say).
+ * @throws {ConfigFileError} when the file is missing, cannot be loaded, or does not give an options object.
  */
-export async function configFromFile(path: string, cwd: string): Promise<DoctorConfig> {
-  const absolute = resolve(cwd, path);
+export async function loadDoctorConfig(path: string, env: Readonly<Record<string, string | undefined>>): Promise<DoctorConfig> {
+  const raw = await loadModuleOptions(path);
+  try {
+    const options = resolveFranceConnectOptions(raw, env);
+    const platforms = PLATFORM_IDS.map((id) => options.platforms[id]).filter((platform) => platform !== undefined);
+    return { source: path, options, problems: [], platforms };
+  } catch (error) {
+    if (!(error instanceof FranceConnectConfigurationError)) throw error;
+    return { source: path, problems: error.problems, platforms: platformsResolvingAlone(raw, env) };
+  }
+}
+
+/**
+ * The options a configuration file gives, before resolution.
+ *
+ * @throws {ConfigFileError}
+ */
+export async function loadModuleOptions(path: string): Promise<FranceConnectModuleOptions> {
+  const found = await stat(path).then((info) => info.isFile(), () => false);
+  if (!found) throw new ConfigFileError(`There is no configuration file ${path}.`);
+  const options = extname(path) === '.json' ? await readJson(path) : await importDefault(path);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigFileError(
+      `${path} gives ${describe(options)} instead of the module options: an object such as { franceConnectPlus: { issuer, clientId, clientSecret, redirectUri } }.`,
+    );
+  }
+  return options as FranceConnectModuleOptions;
+}
+
+async function readJson(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new KeyFileError(`Cannot read the configuration file ${absolute} (${(error as { code?: string }).code ?? 'unknown error'}).`);
+    throw new ConfigFileError(`Cannot read the configuration file ${path} (${codeOf(error)}).`);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
-    throw new KeyFileError(`The configuration file ${absolute} is not valid JSON.`);
+    // The parser's message is not repeated: it quotes the text around the error, which can be a secret.
+    throw new ConfigFileError(`The configuration file ${path} is not valid JSON.`);
   }
-  const problems: string[] = [];
-  const root = objectAt(raw, 'the configuration', problems) ?? {};
-  for (const field of Object.keys(root)) {
-    if (!TOP_LEVEL.includes(field)) problems.push(`unknown field "${field}" (known: ${TOP_LEVEL.join(', ')})`);
-  }
-  const booleanField = (owner: Record<string, unknown>, field: string, where: string): boolean => {
-    const fieldValue = owner[field];
-    if (fieldValue !== undefined && typeof fieldValue !== 'boolean') problems.push(`${where}.${field} must be true or false`);
-    return fieldValue === true;
-  };
-  const stringField = (owner: Record<string, unknown>, field: string, where: string): string | undefined => {
-    const fieldValue = owner[field];
-    if (fieldValue === undefined) return undefined;
-    if (typeof fieldValue !== 'string') {
-      problems.push(`${where}.${field} must be a string`);
-      return undefined;
-    }
-    return fieldValue.trim() === '' ? undefined : fieldValue.trim();
-  };
-  const appUrl = stringField(root, 'appUrl', 'config')?.replace(/\/+$/, '');
-  const platforms: DoctorPlatform[] = [];
-  for (const [field, id, label] of [
-    ['franceConnectPlus', 'fcp', 'FC+'],
-    ['franceConnect', 'fc', 'FC'],
-  ] as const) {
-    if (root[field] === undefined) continue;
-    const section = objectAt(root[field], field, problems);
-    if (!section) continue;
-    for (const member of Object.keys(section)) {
-      if (!PLATFORM_FIELDS.includes(member) || (id === 'fc' && member === 'encryptionAlg')) {
-        problems.push(`unknown field "${field}.${member}"`);
-      }
-    }
-    const get = (member: string): string | undefined => stringField(section, member, field);
-    const names = Object.fromEntries(PLATFORM_FIELDS.map((member) => [member, `${field}.${member}`])) as unknown as PlatformSettingNames;
-    platforms.push({
-      id,
-      label,
-      issuer: get('issuer'),
-      clientId: get('clientId'),
-      clientSecret: get('clientSecret'),
-      tokenEndpointAuthMethod: get('tokenEndpointAuthMethod') ?? 'client_secret_post',
-      redirectUri: get('redirectUri') ?? (appUrl && `${appUrl}/auth/${id}/callback`),
-      postLogoutRedirectUri: get('postLogoutRedirectUri') ?? (appUrl && `${appUrl}/auth/logout/callback`),
-      signingAlg: get('signingAlg') ?? 'ES256',
-      ...(id === 'fcp' ? { encryptionAlg: get('encryptionAlg') ?? DEFAULT_ENCRYPTION_ALG } : {}),
-      requestAmr: booleanField(section, 'requestAmr', field),
-      pkce: booleanField(section, 'pkce', field),
-      names,
-    });
-  }
-  if (problems.length > 0) {
-    throw new KeyFileError(`The configuration file ${absolute} is invalid: ${problems.join('; ')}.`);
-  }
-  const keysFile = stringField(root, 'keysFile', 'config');
-  const jwksUrl = stringField(root, 'jwksUrl', 'config');
-  return {
-    source: absolute,
-    platforms,
-    appUrl,
-    jwksUrl: jwksUrl ?? (appUrl && `${appUrl}/.well-known/jwks.json`),
-    keysFile: keysFile === undefined ? undefined : resolve(cwd, keysFile),
-    names: { appUrl: 'appUrl', jwksUrl: jwksUrl === undefined ? 'appUrl (+ /.well-known/jwks.json)' : 'jwksUrl', keysFile: 'keysFile' },
-  };
 }
 
-function objectAt(value: unknown, where: string, problems: string[]): Record<string, unknown> | undefined {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  problems.push(`${where} must be a JSON object`);
-  return undefined;
+async function importDefault(path: string): Promise<unknown> {
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    if (codeOf(error) === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      throw new ConfigFileError(
+        `This version of Node cannot load ${path} (${extname(path)}): give the compiled .js file instead, or run doctor with a Node that strips TypeScript types (22.18 or later).`,
+      );
+    }
+    throw new ConfigFileError(`Cannot load the configuration file ${path}: ${messageOf(error)}`);
+  }
+  const exported = module.default;
+  if (exported === undefined) {
+    throw new ConfigFileError(
+      `${path} has no default export: export default the options given to FranceConnectPlusModule.forRoot(), or a function returning them (the factory given to forRootAsync).`,
+    );
+  }
+  if (typeof exported !== 'function') return exported;
+  try {
+    // The factory an application gives forRootAsync, called without the providers Nest would inject.
+    return (await (exported as () => unknown)()) as unknown;
+  } catch (error) {
+    throw new ConfigFileError(`The default export of ${path} failed: ${messageOf(error)}`);
+  }
+}
+
+/** Each platform resolved with its own registration only (and `allowInsecureHttp`), as outside production. */
+function platformsResolvingAlone(raw: FranceConnectModuleOptions, env: Readonly<Record<string, string | undefined>>): ResolvedPlatform[] {
+  const platforms: ResolvedPlatform[] = [];
+  for (const id of PLATFORM_IDS) {
+    const key = PLATFORM_OPTIONS[id];
+    if (raw[key] === undefined) continue;
+    try {
+      const alone = resolveFranceConnectOptions({ [key]: raw[key], allowInsecureHttp: raw.allowInsecureHttp, production: false }, env);
+      const platform = alone.platforms[id];
+      if (platform !== undefined) platforms.push(platform);
+    } catch (error) {
+      // Its own problems are among those of the whole options, already reported.
+      if (!(error instanceof FranceConnectConfigurationError)) throw error;
+    }
+  }
+  return platforms;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown error';
 }
