@@ -18,19 +18,10 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { bench, describe } from 'vitest';
-import {
-  AuthenticatedGuard,
-  EidasGuard,
-  FcUser,
-  FranceConnectExceptionFilter,
-  generateEncryptionKey,
-  KeyService,
-  KeySet,
-  RequireEidas,
-  SignInRedirect,
-  type FcIdentity,
-  type SignInService,
-} from '../libs/franceconnect/src/index.js';
+import { AuthenticatedGuard, EidasGuard, FcUser, FranceConnectExceptionFilter, KeyService, RequireEidas, type FcIdentity } from '../libs/franceconnect/src/index.js';
+import { generateEncryptionKey, KeySet } from '../libs/franceconnect/src/keys/index.js';
+import { SignInRedirect } from '../libs/franceconnect/src/errors/sign-in-redirect.js';
+import { type SignInService } from '../libs/franceconnect/src/oidc/sign-in.service.js';
 import { commonClaims, findIdentity } from '../libs/fc-emulator/src/index.js';
 
 @Controller('protected')

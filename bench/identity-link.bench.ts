@@ -29,13 +29,9 @@ import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { bench, describe } from 'vitest';
-import {
-  IDENTITY_ENTITIES,
-  IDENTITY_MIGRATIONS,
-  IdentityLinkService,
-  type IdentityPlatform,
-  TypeOrmIdentityStore,
-} from '../libs/franceconnect/src/identity/index.js';
+import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS, TypeOrmIdentityStore } from '../libs/franceconnect/src/identity/typeorm.js';
+import { IdentityLinkService } from '../libs/franceconnect/src/index.js';
+import { type IdentityPlatform } from '../libs/franceconnect/src/identity/index.js';
 import { RUN_ONCE } from './support/stats.js';
 
 const LINKS = Math.max(2, Number(process.env['BENCH_LINKS'] ?? 1_000_000));

@@ -31,18 +31,8 @@ import { prepareDatabase } from '../../apps/demo/src/database.js';
 import { demoConfigFromEnv, type DemoConfig } from '../../apps/demo/src/demo.config.js';
 import type { DemoInfrastructure } from '../../apps/demo/src/infrastructure.js';
 import { ProtectedController } from '../../apps/demo/src/protected.controller.js';
-import {
-  AuthenticatedGuard,
-  FcUser,
-  FRANCECONNECT_TRANSACTION_STORE,
-  FranceConnectPlusModule,
-  franceConnectSession,
-  MemoryTransactionStore,
-  RedisTransactionStore,
-  RequireEidas,
-  type FcIdentity,
-  type TransactionStore,
-} from '../../libs/franceconnect/src/index.js';
+import { AuthenticatedGuard, FcUser, FranceConnectPlusModule, franceConnectSession, MemoryTransactionStore, RedisTransactionStore, RequireEidas, type FcIdentity, type TransactionStore } from '../../libs/franceconnect/src/index.js';
+import { FRANCECONNECT_TRANSACTION_STORE } from '../../libs/franceconnect/src/transactions/transaction-store.interface.js';
 import { childConfig, failStart, requestCpuHandler, serve } from './ipc.js';
 
 /** What the parent gives this process. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENCRYPTION_ALGS } from '../../libs/franceconnect/src/index.js';
+import { ENCRYPTION_ALGS } from '../../libs/franceconnect/src/keys/index.js';
 import { HttpAgent } from '../support/http-agent.js';
 import { getJson, signIn, startDemoStack, type DemoStack } from '../support/demo-stack.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../../libs/franceconnect/src/identity/index.js';
+import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../../libs/franceconnect/src/identity/typeorm.js';
 
 /** A scratch database holding the identity tables, created by the migrations (never `synchronize`). */
 export interface TestDatabase {

@@ -1,13 +1,8 @@
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  IDENTITY_LINK_EVENTS,
-  IDENTITY_LINK_OPTIONS,
-  IDENTITY_STORE,
-  type IdentityLinkEvent,
-  IdentityLinkService,
-} from '../../libs/franceconnect/src/identity/index.js';
+import { IDENTITY_LINK_EVENTS, IDENTITY_LINK_OPTIONS, IDENTITY_STORE, type IdentityLinkEvent } from '../../libs/franceconnect/src/identity/index.js';
+import { IdentityLinkService } from '../../libs/franceconnect/src/index.js';
 import { newSub, TEST_PIVOT_SECRET } from './identity.fixtures.js';
 import { InMemoryIdentityStore } from './in-memory-identity.store.js';
 

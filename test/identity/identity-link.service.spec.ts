@@ -1,13 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AmbiguousSignIn,
-  IdentityConfigurationError,
-  type IdentityLinkEvent,
-  type IdentityLinkOptions,
-  IdentityLinkService,
-  InvalidSignInError,
-  type IdentitySignIn,
-} from '../../libs/franceconnect/src/identity/index.js';
+import { type AmbiguousSignIn, IdentityConfigurationError, type IdentityLinkEvent, type IdentityLinkOptions, InvalidSignInError, type IdentitySignIn } from '../../libs/franceconnect/src/identity/index.js';
+import { IdentityLinkService } from '../../libs/franceconnect/src/index.js';
 import {
   ANGELA,
   ANGELA_FCP,

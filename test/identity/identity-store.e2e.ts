@@ -3,17 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  IDENTITY_LINK_OPTIONS,
-  IDENTITY_STORE,
-  IdentityAccount,
-  IdentityLink,
-  IdentityLinkService,
-  type IdentitySignIn,
-  isUniqueViolation,
-  type NewIdentityLink,
-  TypeOrmIdentityStore,
-} from '../../libs/franceconnect/src/identity/index.js';
+import { IDENTITY_LINK_OPTIONS, IDENTITY_STORE, type IdentitySignIn, type NewIdentityLink } from '../../libs/franceconnect/src/identity/index.js';
+import { IdentityAccount, IdentityLink, TypeOrmIdentityStore } from '../../libs/franceconnect/src/identity/typeorm.js';
+import { IdentityLinkService } from '../../libs/franceconnect/src/index.js';
+import { isUniqueViolation } from '../../libs/franceconnect/src/identity/typeorm-identity.store.js';
 import { IdentityStoreUnavailableError } from '../../libs/franceconnect/src/errors/franceconnect.errors.js';
 import { IDENTITY_MIGRATIONS } from '../../libs/franceconnect/src/identity/identity.schema.js';
 import { openPostgres, openSqlite, type TestDatabase } from './identity-databases.js';

@@ -26,6 +26,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const MAIN = 'libs/franceconnect/src/index';
 const TESTING = 'libs/franceconnect/src/testing/index';
+/** Every entry of the package: its subpath and its compiled file, without extension. */
+const ENTRIES: Readonly<Record<string, string>> = {
+  '.': MAIN,
+  './keys': 'libs/franceconnect/src/keys/index',
+  './identity': 'libs/franceconnect/src/identity/index',
+  './typeorm': 'libs/franceconnect/src/identity/typeorm',
+  './testing': TESTING,
+  './emulator': 'libs/fc-emulator/src/index',
+};
 const BIN = 'libs/franceconnect/src/cli/main.js';
 const EMULATOR_BIN = 'libs/fc-emulator/src/main.js';
 const SECRET = 'packaged-app-secret-of-at-least-32-characters';
@@ -176,8 +185,8 @@ describe('the npm package', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('holds both entry points with their declarations, the bin, the emulator and the documents', () => {
-    for (const entry of [MAIN, TESTING]) {
+  it('holds every entry point with its declarations, the bins, the emulator and the documents', () => {
+    for (const entry of Object.values(ENTRIES)) {
       expect(entries).toContain(`${entry}.js`);
       expect(entries).toContain(`${entry}.d.ts`);
       expect(entries).toContain(`${entry}.js.map`);
@@ -209,11 +218,11 @@ describe('the npm package', () => {
     expect(entries.filter((entry) => entry.endsWith('.ts') && !entry.endsWith('.d.ts'))).toEqual([]);
     expect(entries.filter((entry) => /tsbuildinfo|tsconfig|\.env$|sp-keys/.test(entry))).toEqual([]);
     // Compiled code lives only under the two source trees.
-    const outside = entries.filter((entry) => entry.endsWith('.js') && !/^(libs\/franceconnect|apps\/fc-emulator)\/src\//.test(entry));
+    const outside = entries.filter((entry) => entry.endsWith('.js') && !/^libs\/(franceconnect|fc-emulator)\/src\//.test(entry));
     expect(outside).toEqual([]);
   });
 
-  it('has a package.json for an ES module package with both entries, the bin and the root versions', () => {
+  it('has a package.json for an ES module package with every entry, the bins and the root versions', () => {
     expect(manifest).toMatchObject({
       name: 'nest-franceconnect',
       version: rootManifest.version,
@@ -223,8 +232,9 @@ describe('the npm package', () => {
     });
     expect(manifest.bin).toEqual({ franceconnect: BIN, 'franceconnect-emulator': EMULATOR_BIN });
     expect(manifest.exports).toEqual({
-      '.': { types: `./${MAIN}.d.ts`, import: `./${MAIN}.js`, default: `./${MAIN}.js` },
-      './testing': { types: `./${TESTING}.d.ts`, import: `./${TESTING}.js`, default: `./${TESTING}.js` },
+      ...Object.fromEntries(
+        Object.entries(ENTRIES).map(([subpath, file]) => [subpath, { types: `./${file}.d.ts`, import: `./${file}.js`, default: `./${file}.js` }]),
+      ),
       './package.json': './package.json',
     });
     expect(manifest.main).toBe(`./${MAIN}.js`);
@@ -241,7 +251,11 @@ describe('the npm package', () => {
     }
     expect(manifest.dependencies).toMatchObject({ 'openid-client': expect.any(String), jose: expect.any(String), 'express-session': expect.any(String) });
     expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs', 'typeorm', 'oidc-provider']));
-    expect(manifest.peerDependenciesMeta).toEqual({ 'oidc-provider': { optional: true }, '@types/oidc-provider': { optional: true } });
+    expect(manifest.peerDependenciesMeta).toEqual({
+      'oidc-provider': { optional: true },
+      '@types/oidc-provider': { optional: true },
+      typeorm: { optional: true },
+    });
   });
 
   it('declares every package its compiled code and declarations import', () => {
@@ -252,6 +266,8 @@ describe('the npm package', () => {
       for (const specifier of importedSpecifiers(readFileSync(join(installed, file), 'utf8'))) {
         if (specifier.startsWith('.') || isBuiltin(specifier)) continue;
         const name = packageName(specifier);
+        // The package may name itself (its entries, in a usage text): that resolves through its exports.
+        if (name === manifest.name) continue;
         imported.add(name);
         // Declarations may be satisfied by a DefinitelyTyped package, running code never.
         const ok = file.endsWith('.d.ts') ? declared.has(name) || declared.has(`@types/${name}`) : declared.has(name);
@@ -269,29 +285,39 @@ describe('the npm package', () => {
       if (!optional.has(name)) link(name);
     }
     const script = `
-      const m = await import('nest-franceconnect');
-      const classes = Object.values(m).filter((value) => typeof value === 'function' && value.prototype instanceof Error);
-      // A class another exported error extends is a base (FranceConnectError): its code is never raised alone.
-      const bases = new Set(classes.map((value) => Object.getPrototypeOf(value)));
-      const codes = [];
-      const raised = [];
-      for (const value of classes) {
-        for (const args of [['message'], [['problem']], ['error', 'description']]) {
-          try {
-            const code = new value(...args).code;
-            if (typeof code !== 'string') break;
-            codes.push(code);
-            if (!bases.has(value)) raised.push(code);
-            break;
-          } catch {}
+      const entries = {};
+      for (const subpath of ['', '/keys', '/identity']) entries['.' + subpath] = await import('nest-franceconnect' + subpath);
+      // Every error class any of these entries exports, with the code it is raised with.
+      const codes = {};
+      for (const [subpath, m] of Object.entries(entries)) {
+        for (const [name, value] of Object.entries(m)) {
+          if (typeof value !== 'function' || !(value.prototype instanceof Error)) continue;
+          for (const args of [['message'], [['problem']], ['error', 'description']]) {
+            try {
+              const code = new value(...args).code;
+              if (typeof code === 'string') codes[subpath + ' ' + name] = code;
+              break;
+            } catch {}
+          }
         }
       }
-      console.log(JSON.stringify({ names: Object.keys(m), codes, raised }));`;
+      const typeorm = await import('nest-franceconnect/typeorm').then(() => 'loaded', (error) => error.message);
+      console.log(JSON.stringify({
+        names: Object.fromEntries(Object.entries(entries).map(([subpath, m]) => [subpath, Object.keys(m)])),
+        answered: Object.keys(entries['.'].ERROR_ANSWERS),
+        codes,
+        typeorm,
+      }));`;
     const loaded = run(process.execPath, ['--input-type=module', '-e', script], { cwd: appDir });
     expect(loaded.stderr).toBe('');
     expect(loaded.status).toBe(0);
-    const { names, codes, raised } = JSON.parse(loaded.stdout) as { names: string[]; codes: string[]; raised: string[] };
-    expect(names).toEqual(
+    const { names, answered, codes, typeorm } = JSON.parse(loaded.stdout) as {
+      names: Record<string, string[]>;
+      answered: string[];
+      codes: Record<string, string>;
+      typeorm: string;
+    };
+    expect(names['.']).toEqual(
       expect.arrayContaining([
         'FranceConnectPlusModule',
         'FRANCECONNECT_PLUS_ISSUERS',
@@ -303,30 +329,46 @@ describe('the npm package', () => {
         'EidasGuard',
         'RequireEidas',
         'FcUser',
+        'SignInRoute',
         'sessionIdentities',
+        'currentIdentity',
         'highestLevel',
-        'isSignInRedirect',
-        'SignInRedirect',
         'FranceConnectExceptionFilter',
         'KeyService',
+        'PlatformHealth',
         'RedisTransactionStore',
         'MemoryTransactionStore',
+        'RedisThrottlerStorage',
         'franceConnectSession',
         'IdentityLinkService',
-        'IDENTITY_ENTITIES',
-        'IDENTITY_MIGRATIONS',
         'FranceConnectError',
         'FranceConnectConfigurationError',
+        'ERROR_ANSWERS',
       ]),
     );
-    // Every code of the README's error table has its exported error class, and every error the package
-    // raises is in the table.
+    // The root entry holds what an application uses, not the library's workings.
+    for (const internal of ['resolveFranceConnectOptions', 'PlatformRegistry', 'SignInService', 'FranceConnectStrategy', 'SignInRedirect', 'KeySet', 'IDENTITY_ENTITIES', 'isUniqueViolation', 'normalisePivotName']) {
+      expect(names['.'], internal).not.toContain(internal);
+    }
+    expect(names['./keys']).toEqual(expect.arrayContaining(['KeySet', 'loadKeySet', 'generateEncryptionKey', 'generateSigningKey', 'rotateKeys', 'retireKey', 'pruneRetiredKeys', 'KeyConfigurationError']));
+    expect(names['./identity']).toEqual(expect.arrayContaining(['normalisePivotIdentity', 'IDENTITY_STORE', 'IdentityConfigurationError', 'InvalidSignInError']));
+    // typeorm is an optional peer: the root entry loads without it, its own entry says what is missing.
+    expect(typeorm).toMatch(/Cannot find (package|module) 'typeorm'/);
+
+    // Every code of the README's error table is one the library answers, and every error class of the
+    // entries raises a code of that table.
     const readme = readFileSync(join(installed, 'README.md'), 'utf8');
     const errorSection = readme.slice(readme.indexOf('\n## Errors'), readme.indexOf('\n## ', readme.indexOf('\n## Errors') + 1));
     const documented = [...errorSection.matchAll(/^\| `(FC_[A-Z_]+)` \|/gm)].map((match) => match[1]!);
     expect(documented.length).toBeGreaterThan(15);
-    expect(documented.filter((code) => !codes.includes(code))).toEqual([]);
-    expect(raised.filter((code) => !documented.includes(code))).toEqual([]);
+    expect(documented.sort()).toEqual(answered.filter((code) => code !== 'FC_ERROR').sort());
+    expect(Object.keys(codes).length).toBeGreaterThan(25);
+    expect(Object.entries(codes).filter(([, code]) => !answered.includes(code))).toEqual([]);
+
+    link('typeorm');
+    const withTypeorm = run(process.execPath, ['--input-type=module', '-e', "console.log(Object.keys(await import('nest-franceconnect/typeorm')).join(' '))"], { cwd: appDir });
+    expect(withTypeorm.stderr).toBe('');
+    expect(withTypeorm.stdout.trim().split(' ')).toEqual(expect.arrayContaining(['IDENTITY_ENTITIES', 'IDENTITY_MIGRATIONS', 'TypeOrmIdentityStore', 'IdentityAccount', 'IdentityLink']));
   });
 
   it('runs the franceconnect bin through its shebang', () => {
@@ -355,13 +397,15 @@ describe('the npm package', () => {
     // The first thing after the introduction is the install command, with every peer dependency.
     const [install] = codeBlocks(readme);
     expect(readme.indexOf('\n## ')).toBeGreaterThan(readme.indexOf(install!.code));
-    const [runtime, , development] = install!.code.split('\n');
+    const [runtime, , development, , identity] = install!.code.split('\n');
     expect(runtime).toMatch(/^npm install nest-franceconnect /);
     const optional = Object.keys(manifest.peerDependenciesMeta ?? {});
     const required = Object.keys(manifest.peerDependencies).filter((name) => !optional.includes(name));
     expect(required.filter((name) => !runtime!.split(' ').includes(name))).toEqual([]);
+    // Optional peers: the emulator's for development, typeorm for identity linking on TypeORM.
     expect(development).toMatch(/^npm install --save-dev /);
-    expect(optional.filter((name) => !development!.split(' ').includes(name))).toEqual([]);
+    expect(identity).toBe('npm install typeorm');
+    expect(optional.filter((name) => !`${development} ${identity}`.split(' ').includes(name))).toEqual([]);
     // What only a clone of the repository can run.
     expect(readme).not.toMatch(/\bnpm (ci|start|test|run)\b/);
 
@@ -440,7 +484,7 @@ describe('the npm package', () => {
       me: { status: number; body: { platform: string; acr: string; familyName: string; kids: string[] } };
       taxReturn: { status: number; body: { code: string; required_acr: string; current_acr: string } };
       anonymous: { status: number; body: { code: string } };
-      errors: { levelTooLow: string; configuration: boolean; redirect: boolean };
+      errors: { levelTooLow: string; configuration: boolean; answered: number };
     };
     expect(seen.signIn).toBe(303);
     expect(seen.me.status).toBe(200);
@@ -451,7 +495,15 @@ describe('the npm package', () => {
       body: { code: 'FC_EIDAS_LEVEL_TOO_LOW', required_acr: 'eidas3', current_acr: 'eidas2' },
     });
     expect(seen.anonymous).toMatchObject({ status: 401, body: { code: 'FC_NOT_AUTHENTICATED' } });
-    expect(seen.errors).toEqual({ levelTooLow: 'FC_EIDAS_LEVEL_TOO_LOW', configuration: true, redirect: false });
+    expect(seen.errors).toEqual({ levelTooLow: 'FC_EIDAS_LEVEL_TOO_LOW', configuration: true, answered: 403 });
+
+    // The entries that need the optional oidc-provider, now linked.
+    const script = "for (const subpath of ['testing', 'emulator']) console.log(subpath, Object.keys(await import('nest-franceconnect/' + subpath)).join(' '))";
+    const loaded = run(process.execPath, ['--input-type=module', '-e', script], { cwd: appDir });
+    expect(loaded.status, loaded.stderr).toBe(0);
+    const lines = Object.fromEntries(loaded.stdout.trim().split('\n').map((line) => [line.split(' ')[0], line.split(' ').slice(1)]));
+    expect(lines['testing']).toEqual(expect.arrayContaining(['startFcEmulator', 'signInThroughApp', 'HttpAgent', 'CookieJar', 'parseForms']));
+    expect(lines['emulator']).toEqual(expect.arrayContaining(['startFcEmulator', 'DEFAULT_CLIENTS', 'TEST_IDENTITIES', 'findIdentity', 'validateClients']));
   }, 90_000);
 
   it('compiles the README: each TypeScript snippet is a file of one application, the clients file validates', () => {

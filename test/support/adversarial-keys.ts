@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { ENCRYPTION_ALGS, generateEncryptionKey } from '../../libs/franceconnect/src/index.js';
+import { ENCRYPTION_ALGS, generateEncryptionKey } from '../../libs/franceconnect/src/keys/index.js';
 
 const DIRECTORY = join(tmpdir(), `fc-security-suite-keys-v1-${process.getuid?.() ?? 'user'}`);
 

@@ -16,14 +16,8 @@ import {
   type RunningFcEmulator,
   type StartFcEmulatorOptions,
 } from '../../libs/fc-emulator/src/index.js';
-import {
-  ENCRYPTION_ALGS,
-  generateEncryptionKey,
-  generateSigningKey,
-  type EncryptionAlg,
-  type SigningAlg,
-  type TokenEndpointAuthMethod,
-} from '../../libs/franceconnect/src/index.js';
+import { ENCRYPTION_ALGS, generateEncryptionKey, generateSigningKey } from '../../libs/franceconnect/src/keys/index.js';
+import { type EncryptionAlg, type SigningAlg, type TokenEndpointAuthMethod } from '../../libs/franceconnect/src/index.js';
 import { completeEmulatorLogin, type EmulatorLoginChoice } from './emulator-login.js';
 import { freePorts } from './ports.js';
 import type { AgentResponse, HttpAgent } from './http-agent.js';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../../../libs/franceconnect/src/index.js';
+import { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from '../../../libs/franceconnect/src/identity/typeorm.js';
 import type { DemoConfig } from './demo.config.js';
 
 /** Default database of the sample app: a SQLite file, so `npm start` needs nothing installed. */

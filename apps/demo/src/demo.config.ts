@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ENCRYPTION_ALGS,
-  FRANCECONNECT_ISSUERS,
-  FRANCECONNECT_PLUS_ISSUERS,
-  type EidasLevel,
-  type EncryptionAlg,
-  type SigningAlg,
-  type TokenEndpointAuthMethod,
-} from '../../../libs/franceconnect/src/index.js';
+import { ENCRYPTION_ALGS } from '../../../libs/franceconnect/src/keys/index.js';
+import { FRANCECONNECT_ISSUERS, FRANCECONNECT_PLUS_ISSUERS, type EidasLevel, type EncryptionAlg, type SigningAlg, type TokenEndpointAuthMethod } from '../../../libs/franceconnect/src/index.js';
 
 /** The sample app's settings, read from environment variables (see apps/demo/README.md). */
 export interface DemoConfig {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { KeyService, PlatformRegistry } from '../../../libs/franceconnect/src/index.js';
+import { KeyService, PlatformHealth } from '../../../libs/franceconnect/src/index.js';
 import { DEMO_INFRASTRUCTURE, type DemoInfrastructure } from './infrastructure.js';
 
 /** `/health`: each platform's discovery, the key set, and Redis when used. 503 when something is down. */
@@ -9,7 +9,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly platforms: PlatformRegistry,
+    private readonly platforms: PlatformHealth,
     private readonly keys: KeyService,
     @Inject(DEMO_INFRASTRUCTURE) private readonly infrastructure: DemoInfrastructure,
   ) {}
@@ -26,13 +26,8 @@ export class HealthController {
 
   private async platform(platform: 'fc' | 'fcp'): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check(platform === 'fcp' ? 'franceconnect-plus' : 'franceconnect');
-    try {
-      // Discovered once per process; while the platform is down this retries at most once a second.
-      await this.platforms.get(platform).configuration();
-      return indicator.up({ discovery: 'ok' });
-    } catch {
-      return indicator.down({ discovery: 'unreachable' });
-    }
+    // Discovered once per process; while the platform is down this retries at most once a second.
+    return (await this.platforms.reachable(platform)) ? indicator.up({ discovery: 'ok' }) : indicator.down({ discovery: 'unreachable' });
   }
 
   private keySet(): HealthIndicatorResult {

@@ -14,11 +14,11 @@ import type { FranceConnectModuleOptions } from './options/franceconnect-options
 import { resolveFranceConnectOptions, serviceKeyNeeds, type ResolvedFranceConnectOptions } from './options/resolve-options.js';
 import { SignInService } from './oidc/sign-in.service.js';
 import { IdentityLinkService } from './identity/identity-link.service.js';
-import { TypeOrmIdentityStore } from './identity/typeorm-identity.store.js';
 import { MemoryTransactionStore } from './transactions/memory-transaction.store.js';
 import { FRANCECONNECT_TRANSACTION_STORE, type TransactionStore } from './transactions/transaction-store.interface.js';
 import { LogoutService } from './oidc/logout.service.js';
 import { PlatformRegistry } from './oidc/platform-registry.js';
+import { PlatformHealth } from './oidc/platform-health.js';
 import { EidasGuard } from './guards/eidas.guard.js';
 import { registerFranceConnectStrategies } from './passport/franceconnect-passport.strategy.js';
 import { FranceConnectRequestMiddleware } from './passport/franceconnect-request.middleware.js';
@@ -40,10 +40,11 @@ const transactionStoreProvider: Provider = {
 const identityLinkProvider: Provider = {
   provide: IdentityLinkService,
   inject: [FRANCECONNECT_OPTIONS],
-  useFactory: (options: ResolvedFranceConnectOptions): IdentityLinkService | null => {
+  useFactory: async (options: ResolvedFranceConnectOptions): Promise<IdentityLinkService | null> => {
     const linking = options.identityLinking;
     if (!linking) return null;
-    const store = 'store' in linking ? linking.store : new TypeOrmIdentityStore(linking.dataSource);
+    // typeorm is loaded only by the applications that keep their accounts with it.
+    const store = 'store' in linking ? linking.store : new (await import('./identity/typeorm-identity.store.js')).TypeOrmIdentityStore(linking.dataSource);
     const logger = new Logger('FranceConnect');
     // Every decision is logged without personal data: no sub, no claim, no account id.
     return new IdentityLinkService(store, linking, (event) =>
@@ -99,6 +100,7 @@ const keyServiceProvider: Provider = {
     identityLinkProvider,
     keyServiceProvider,
     PlatformRegistry,
+    PlatformHealth,
     SignInService,
     LogoutService,
     FcPlusGuard,
@@ -111,7 +113,7 @@ const keyServiceProvider: Provider = {
     FranceConnectStartupChecks,
     { provide: APP_FILTER, useClass: FranceConnectExceptionFilter },
   ],
-  exports: [FRANCECONNECT_OPTIONS, FRANCECONNECT_TRANSACTION_STORE, IdentityLinkService, KeyService, PlatformRegistry, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
+  exports: [FRANCECONNECT_OPTIONS, FRANCECONNECT_TRANSACTION_STORE, IdentityLinkService, KeyService, PlatformRegistry, PlatformHealth, SignInService, LogoutService, FcPlusGuard, FcGuard, AuthenticatedGuard, EidasGuard, LogoutGuard],
 })
 export class FranceConnectPlusModule extends FranceConnectConfigurableModule implements NestModule {
   constructor(@Inject(FRANCECONNECT_OPTIONS) private readonly options: ResolvedFranceConnectOptions) {

@@ -1,6 +1,6 @@
 /**
- * A service written against the published package only: `nest-franceconnect` and
- * `nest-franceconnect/testing`, never a path inside them. pack.e2e.ts copies this file into a temporary
+ * A service written against the published package only: `nest-franceconnect`, `nest-franceconnect/keys`,
+ * `nest-franceconnect/typeorm` and `nest-franceconnect/testing`, never a path inside them. pack.e2e.ts copies this file into a temporary
  * application where the package is installed from the packed tarball, compiles it with strict settings and
  * decorator metadata, then runs it: the emulator shipped in the package, the module, the guards and the
  * session middleware sign a person in over real HTTP. (It is `.mts` so that the workspace's own type-check,
@@ -24,20 +24,20 @@ import {
   FranceConnectConfigurationError,
   FranceConnectError,
   FranceConnectPlusModule,
-  IDENTITY_ENTITIES,
   KeyService,
   LogoutGuard,
   MemoryTransactionStore,
   RedisTransactionStore,
   RequireEidas,
   franceConnectSession,
-  generateEncryptionKey,
-  isSignInRedirect,
+  ERROR_ANSWERS,
   type FcIdentity,
   type FranceConnectModuleOptions,
   type RedisTransactionClient,
   type TransactionStore,
 } from 'nest-franceconnect';
+import { generateEncryptionKey } from 'nest-franceconnect/keys';
+import { IDENTITY_ENTITIES } from 'nest-franceconnect/typeorm';
 import {
   TEST_IDENTITIES,
   signInThroughApp,
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
         errors: {
           levelTooLow: new EidasLevelTooLowError('too low').code,
           configuration: new FranceConnectConfigurationError(['x']) instanceof FranceConnectError,
-          redirect: isSignInRedirect(new Error('not a redirect')),
+          answered: ERROR_ANSWERS[new EidasLevelTooLowError('too low').code].status,
         },
       }),
     );

@@ -10,7 +10,7 @@ import {
   type IdentityPlatform,
   SUB_MAX_LENGTH,
 } from './identity.constants.js';
-import { IdentityError, InvalidSignInError } from './identity.errors.js';
+import { InvalidSignInError } from './identity.errors.js';
 import {
   type IdentityLinkOptions,
   type ResolvedIdentityLinkOptions,

@@ -1,3 +1,8 @@
+/**
+ * `nest-franceconnect/identity`: what a custom identity store and identity-linking code need (the store
+ * interface, the records, events and options, the pivot-identity normalisation). `IdentityLinkService`
+ * itself is in the root entry; the TypeORM tables are in `nest-franceconnect/typeorm`.
+ */
 export {
   IDENTITY_LINK_EVENTS,
   IDENTITY_LINK_OPTIONS,
@@ -25,7 +30,6 @@ export type {
   SessionIdentity,
   UnlinkResult,
 } from './identity-link.types.js';
-export { IdentityLinkService } from './identity-link.service.js';
 export type {
   AccountCreationOptions,
   AccountInsertOutcome,
@@ -42,10 +46,3 @@ export {
   PIVOT_IDENTITY_FORMAT,
   pivotHash,
 } from './pivot-identity.js';
-export { IdentityAccount } from './identity-account.entity.js';
-export { IdentityLink } from './identity-link.entity.js';
-export { IDENTITY_DATABASE_TYPES, type IdentityDatabaseType } from './identity-columns.js';
-export { CreateIdentityTables1795564800000 } from './migrations/1795564800000-CreateIdentityTables.js';
-export { AddAccountCommonSub1796169600000 } from './migrations/1796169600000-AddAccountCommonSub.js';
-export { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from './identity.schema.js';
-export { isUniqueViolation, TypeOrmIdentityStore } from './typeorm-identity.store.js';
