@@ -25,7 +25,11 @@ export class FranceConnectExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    if (res.headersSent) return;
+    // A response already started cannot carry the error: end it, so the client does not wait forever.
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
     res.setHeader('Cache-Control', 'no-store');
     if (exception instanceof SignInRedirect) {
       // No body: a browser follows a 303 at once. (res.redirect() would negotiate and write one.)

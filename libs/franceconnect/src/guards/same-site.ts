@@ -21,7 +21,9 @@ export function assertSameSite(req: Request): void {
     } catch {
       throw new CrossSiteRequestError('Logout must be requested from this site');
     }
-    if (host !== req.get('host')) throw new CrossSiteRequestError('Logout must be requested from this site');
+    // req.host is the host the browser asked for: the Host header, or behind a proxy Express trusts
+    // (`trust proxy`), X-Forwarded-Host, which a proxy that rewrites Host (nginx's default) sends.
+    if (host !== req.host) throw new CrossSiteRequestError('Logout must be requested from this site');
   } else if (origin === 'null') {
     throw new CrossSiteRequestError('Logout must be requested from this site');
   }
