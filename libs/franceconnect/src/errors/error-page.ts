@@ -1,5 +1,6 @@
 import escape from 'escape-html';
-import type { FranceConnectError, PlatformId } from './franceconnect.errors.js';
+import type { FranceConnectError } from './franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 
 /** Title and explanation shown to a person, in French, by error code or platform error. */
 const MESSAGES: Readonly<Record<string, { title: string; text: string }>> = {

@@ -7,8 +7,6 @@
 
 import type { PlatformId } from '../platforms.js';
 
-export type { PlatformId };
-
 /** How an error is answered: where it surfaces, its HTTP status and the OAuth 2.0 `error` of JSON bodies. */
 export interface ErrorAnswer {
   /** `http`: answered to a request; `start-up`: stops the application; `cli`: the command line; `call`: thrown to the calling code. */

@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { NotAuthenticatedError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { NotAuthenticatedError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { SignInRedirect } from '../errors/sign-in-redirect.js';
 import { SignInService } from '../oidc/sign-in.service.js';
 import { currentIdentity } from '../session/session-state.js';

@@ -9,7 +9,7 @@ import { DEMO_FC_CLIENT, DEMO_FCP_CLIENT, startFcEmulator, type RunningFcEmulato
 import type { EidasLevel } from '../acr/eidas.js';
 import { RequireEidas } from '../decorators/require-eidas.decorator.js';
 import { SignInRoute } from '../decorators/sign-in-route.decorator.js';
-import type { PlatformId } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { REQUIRE_EIDAS_METADATA } from '../franceconnect.constants.js';
 import { FranceConnectPlusModule } from '../franceconnect.module.js';
 import { generateEncryptionKey } from '../keys/index.js';

@@ -1,5 +1,6 @@
 import type * as client from 'openid-client';
-import { PlatformAnswerTooLargeError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { PlatformAnswerTooLargeError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 
 /**
  * `fetch` for openid-client that reads at most `maxBytes` of each answer of a platform (discovery, JWKS,

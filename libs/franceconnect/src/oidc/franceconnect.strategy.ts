@@ -4,7 +4,7 @@ import * as client from 'openid-client';
 import { Strategy, type AuthenticateOptions, type VerifyFunctionWithRequest } from 'openid-client/passport';
 import type { StrategyCreated, StrategyCreatedStatic } from 'passport';
 import type { EidasLevel } from '../acr/eidas.js';
-import type { PlatformId } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import type { ResolvedPlatform } from '../options/resolve-options.js';
 
 const AMR_CLAIMS_REQUEST = JSON.stringify({ id_token: { amr: { essential: true } } });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FC_CLIENT, DEMO_FCP_CLIENT, startFcEmulator, type RunningFcEmulator } from '../../../fc-emulator/src/index.js';
 import type { EidasLevel } from '../acr/eidas.js';
 import { SignInRoute } from '../decorators/sign-in-route.decorator.js';
-import type { PlatformId } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { FranceConnectPlusModule } from '../franceconnect.module.js';
 import { FcGuard } from '../guards/fc.guard.js';
 import { LogoutGuard } from '../guards/logout.guard.js';

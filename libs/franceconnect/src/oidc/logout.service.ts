@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import * as client from 'openid-client';
-import { LogoutStateError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { LogoutStateError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
 import { liveAccessTokens, resetSession, sessionState, type LogoutTransaction } from '../session/session-state.js';

@@ -1,16 +1,6 @@
 import * as client from 'openid-client';
-import {
-  CallbackError,
-  ClientAuthenticationError,
-  ClientMetadataError,
-  FranceConnectError,
-  IdTokenError,
-  InternalSignInError,
-  PlatformAnswerTooLargeError,
-  ProviderUnavailableError,
-  TokenRequestError,
-  type PlatformId,
-} from '../errors/franceconnect.errors.js';
+import { CallbackError, ClientAuthenticationError, ClientMetadataError, FranceConnectError, IdTokenError, InternalSignInError, PlatformAnswerTooLargeError, ProviderUnavailableError, TokenRequestError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 
 /**
  * Turns whatever openid-client, jose or the network threw during a sign-in into one of the library's

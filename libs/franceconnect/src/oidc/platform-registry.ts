@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InternalSignInError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { InternalSignInError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import { KeyService } from '../keys/key.service.js';
 import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';

@@ -5,19 +5,8 @@ import { PLATFORM_LEVELS, satisfiesEidas, type EidasLevel } from '../acr/eidas.j
 import { wantsHtml } from '../errors/content-negotiation.js';
 import { SignInRedirect } from '../errors/sign-in-redirect.js';
 import type { FranceConnectAuthenticator, FranceConnectGuardOptions } from '../passport/franceconnect-passport.strategy.js';
-import {
-  CallbackError,
-  EidasLevelTooLowError,
-  IdentityStoreUnavailableError,
-  NotAuthenticatedError,
-  IssuerMismatchError,
-  SessionStoreUnavailableError,
-  StateMismatchError,
-  TooManySignInsError,
-  TransactionExpiredError,
-  type FranceConnectError,
-  type PlatformId,
-} from '../errors/franceconnect.errors.js';
+import { CallbackError, EidasLevelTooLowError, IdentityStoreUnavailableError, NotAuthenticatedError, IssuerMismatchError, SessionStoreUnavailableError, StateMismatchError, TooManySignInsError, TransactionExpiredError, type FranceConnectError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
 import { isSameOriginPath } from '../return-path.js';

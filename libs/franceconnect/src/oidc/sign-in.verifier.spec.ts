@@ -6,7 +6,8 @@ import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type Cr
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EidasLevel } from '../acr/eidas.js';
-import type { FranceConnectError, PlatformId } from '../errors/franceconnect.errors.js';
+import type { FranceConnectError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { generateEncryptionKey } from '../keys/index.js';
 import { KeyService } from '../keys/key.service.js';
 import { resolveFranceConnectOptions, serviceKeyNeeds, type ResolvedFranceConnectOptions, type ResolvedPlatform } from '../options/resolve-options.js';

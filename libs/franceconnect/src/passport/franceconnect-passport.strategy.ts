@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import passport from 'passport';
 import type { EidasLevel } from '../acr/eidas.js';
-import { InternalSignInError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { InternalSignInError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import type { FranceConnectPrompt } from '../oidc/franceconnect.strategy.js';
 import type { FcIdentity } from '../session/session-state.js';
 

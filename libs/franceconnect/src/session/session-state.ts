@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import type { Session, SessionData } from 'express-session';
 import type { EidasLevel } from '../acr/eidas.js';
-import { SessionCookieNotSentError, SessionMissingError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { SessionCookieNotSentError, SessionMissingError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 
 /** A person signed in through one platform, as kept in the session and returned by `@FcUser()`. */
 export interface FcIdentity {

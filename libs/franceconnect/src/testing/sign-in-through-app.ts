@@ -1,4 +1,4 @@
-import type { PlatformId } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 import { HttpAgent, type AgentResponse } from './http-agent.js';
 
 /** The part of a running emulator this helper needs (see `startFcEmulator`). */

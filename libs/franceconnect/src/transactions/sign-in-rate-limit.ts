@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { normalizeIp, ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { PeriodicWarning } from './periodic-warning.js';
-import { TooManySignInsError, type PlatformId } from '../errors/franceconnect.errors.js';
+import { TooManySignInsError } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 
 /**
  * How many sign-ins one client may start. A client is its IP address (IPv6: its /64, which one host

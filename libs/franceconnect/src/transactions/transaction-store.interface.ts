@@ -1,5 +1,5 @@
 import type { EidasLevel } from '../acr/eidas.js';
-import type { PlatformId } from '../errors/franceconnect.errors.js';
+import type { PlatformId } from '../platforms.js';
 
 /** One sign-in in progress: everything its callback needs, kept server-side, keyed by its `state`. */
 export interface SignInTransaction {
