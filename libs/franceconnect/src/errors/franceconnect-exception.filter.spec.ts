@@ -50,6 +50,7 @@ const THROWN: Readonly<Record<string, () => FranceConnectError | SignInRedirect 
   internal: () => new InternalSignInError('The sign-in failed unexpectedly', { platform: 'fc', cause: SECRET_CAUSE }),
   callback: () => new CallbackError('access_denied', 'Angela DUBOIS cancelled', { platform: 'fcp' }),
   state: () => new StateMismatchError('The callback carries no state', { platform: 'fc' }),
+  'details-named-code': () => new NotAuthenticatedError('Sign in first', { details: { code: 'FORGED', error: 'forged', platform: 'fc', required_acr: 'eidas2' } }),
   redirect: () => new SignInRedirect('https://auth.example.fr/api/v2/authorize?state=s&acr_values=eidas2'),
   unknown: () => SECRET_CAUSE,
 };
@@ -177,6 +178,11 @@ describe('FranceConnectExceptionFilter', () => {
       expect(answer.headers.get('location')).toBe('https://auth.example.fr/api/v2/authorize?state=s&acr_values=eidas2');
       expect(answer.body).toBe('');
     }
+  });
+
+  it("never lets details replace the error's own fields", async () => {
+    const answer = await failure('details-named-code');
+    expect(JSON.parse(answer.body)).toEqual({ error: 'login_required', error_description: 'Sign in first', code: 'FC_NOT_AUTHENTICATED', required_acr: 'eidas2' });
   });
 
   it('ends a response already started instead of leaving the client waiting', async () => {

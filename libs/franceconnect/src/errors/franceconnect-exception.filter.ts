@@ -48,13 +48,17 @@ export class FranceConnectExceptionFilter implements ExceptionFilter {
 
   /** The JSON body for API clients. Override to add fields. */
   protected jsonBody(exception: FranceConnectError): Record<string, unknown> {
-    return {
+    const body: Record<string, unknown> = {
       error: exception.oauthError,
       error_description: exception.message,
       code: exception.code,
       ...(exception.platform && { platform: exception.platform }),
-      ...exception.details,
     };
+    // Details add fields; they never replace the error's own.
+    for (const [key, value] of Object.entries(exception.details ?? {})) {
+      if (!Object.hasOwn(body, key) && key !== 'platform') body[key] = value;
+    }
+    return body;
   }
 
   private log(exception: FranceConnectError, req: Request): void {

@@ -42,7 +42,7 @@ export function toFranceConnectError(error: unknown, platform: PlatformId): Fran
     return new TokenRequestError(`The platform refused the authorization code (${error.error})`, { platform, cause: error });
   }
   if (isProtocolCheckFailure(error)) {
-    return new IdTokenError(`The platform's answer failed a check: ${describe(error)}`, { platform, cause: error });
+    return new IdTokenError(`The platform's answer failed a check: ${failureReason(error)}`, { platform, cause: error });
   }
   return new InternalSignInError('The sign-in failed unexpectedly', { platform, cause: error });
 }
@@ -66,10 +66,28 @@ function isProtocolCheckFailure(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('OAUTH_') || code.startsWith('ERR_J'));
 }
 
+/** What a decryption failure usually means, and where to look: said after it in the log. */
+const UNDECRYPTABLE =
+  "it was encrypted to a key this service does not decrypt with (not in its key set, or retired past its grace period), or altered: check that the JWKS published at the URL registered with FranceConnect+ comes from this service's keys (`franceconnect doctor` compares them)";
+
 /**
- * A message fit for the log: the check that failed and, when openid-client names it, the claim it
- * checked (`nonce`, `iss`…), never the token or the values it carried.
+ * The reason of a failed check, fit for the log: the check that failed and, when openid-client names it,
+ * the claim it checked (`nonce`, `iss`…), never the token or the values it carried; after a decryption
+ * failure, what usually causes it.
  */
+export function failureReason(error: unknown): string {
+  return isDecryptionFailure(error) ? `${describe(error)}; ${UNDECRYPTABLE}` : describe(error);
+}
+
+/** openid-client's (`OAUTH_DECRYPTION_FAILED`) or jose's (`ERR_JWE_DECRYPTION_FAILED`) failure to decrypt, wherever it sits in the `cause` chain. */
+function isDecryptionFailure(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 'OAUTH_DECRYPTION_FAILED' || code === 'ERR_JWE_DECRYPTION_FAILED') return true;
+  }
+  return false;
+}
+
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   let claim: unknown;

@@ -4,7 +4,7 @@ import { EncryptionRequiredError, IdTokenError, UserInfoError } from '../errors/
 import type { ResolvedPlatform } from '../options/resolve-options.js';
 import type { FcIdentity, HeldAccessToken } from '../session/session-state.js';
 import type { SignInTransaction } from '../transactions/transaction-store.interface.js';
-import { answerTooLarge, isNetworkFailure, toFranceConnectError, unexpectedStatus } from './map-error.js';
+import { answerTooLarge, failureReason, isNetworkFailure, toFranceConnectError, unexpectedStatus } from './map-error.js';
 
 type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
 
@@ -79,8 +79,7 @@ export async function verifySignIn(
   } catch (error) {
     // A platform that is down or answers with an error page is unavailable, not a forger.
     if (isNetworkFailure(error) || answerTooLarge(error) || (unexpectedStatus(error) ?? 0) >= 500) throw toFranceConnectError(error, platform.id);
-    const reason = error instanceof Error ? error.message.slice(0, 200) : 'invalid answer';
-    throw new UserInfoError(`The platform's userinfo answer failed a check: ${reason}`, { platform: platform.id, cause: error });
+    throw new UserInfoError(`The platform's userinfo answer failed a check: ${failureReason(error)}`, { platform: platform.id, cause: error });
   }
   if (platform.encryptionAlg && client.getDecryptedResponses(userinfo) === undefined) {
     throw new EncryptionRequiredError('FranceConnect+ sent a userinfo answer that was not encrypted', { platform: platform.id });
