@@ -129,9 +129,12 @@ describe('parseEmulatorArguments', () => {
   it('refuses a flag without its value, a value given to a switch, and stray arguments', () => {
     expect(problemsOf(['--client-id'])).toEqual(['--client-id needs a value: --client-id <value>.']);
     expect(problemsOf(['--client-id', '--platform', 'fc'])).toEqual([
-      '--client-id needs a value (it is followed by --platform): --client-id <value>.',
+      '--client-id needs a value (the next word starts with -: if it is the value, write --client-id=<value>): --client-id <value>.',
       expect.stringMatching(/^unexpected argument "fc": every value follows its own flag/),
     ]);
+    // A secret that starts with '-' is never repeated in the message (it would land on stderr, in logs).
+    const secret = '-secret-of-at-least-32-characters-xyz';
+    expect(problemsOf(['--client-id', 'app', '--client-secret', secret]).join('\n')).not.toContain(secret);
     expect(problemsOf(['--same-subject=yes'])).toEqual(['--same-subject takes no value: write --same-subject alone.']);
     expect(problemsOf([...FCP_FLAGS, '--redirect-uri', 'http://a.test/1', 'http://a.test/2'])).toEqual([
       expect.stringMatching(/^unexpected argument "http:\/\/a\.test\/2": every value follows its own flag \(--redirect-uri <a> --redirect-uri <b>\)/),

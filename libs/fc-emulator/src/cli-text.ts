@@ -14,6 +14,17 @@ function environmentLines(): string {
 }
 
 /** `franceconnect-emulator --help`. Every flag of cli-arguments.ts appears here (a spec checks it). */
+// What the usage says of the platforms, from france-connect/sources:
+// - a client secret of at least 32 characters: back/libs/service-provider-adapter-mongo/src/dto/service-provider-adapter-mongo.dto.ts
+//   (`@MinLength(32) readonly client_secret`), sent with client_secret_post: back/instances/core-fcp-high/src/config/oidc-provider.ts
+//   (`token_endpoint_auth_method: 'client_secret_post'`);
+// - PKCE refused: back/apps/core-fcp/src/dto/authorize-params.dto.ts has no code_challenge, and
+//   back/apps/core-fcp/src/controllers/oidc-provider.controller.ts validates with `forbidNonWhitelisted: true`;
+// - redirect URIs compared exactly and the client's JWKS kept between requests: oidc-provider's own
+//   behaviour (lib/models/client.js, `redirectUriAllowed`, `freshUntil`), which FranceConnect uses unchanged
+//   (back/package.json pins oidc-provider; `application_type: 'web'` in core-fcp-high's oidc-provider.ts);
+// - the same sub on both platforms ("identifiant commun"): back/libs/cryptography-fcp/src/cryptography-fcp.service.ts
+//   (`[providerRef, identityHash, subSecretKey]`, one secret per platform instance).
 export const EMULATOR_USAGE = `Usage: franceconnect-emulator [options] [--client-id <id> <client flags>]...
 
 Starts a local emulator of FranceConnect and FranceConnect+ on plain http, for development and tests

@@ -14,7 +14,11 @@ export const DEFAULT_FC_PORT = 4001;
 /** FranceConnect+'s port when none is given: the port of `FRANCECONNECT_PLUS_ISSUERS.emulator`. */
 export const DEFAULT_FCP_PORT = 4002;
 
-/** Path of the issuer under the origin, as on FranceConnect (docs/franceconnect-contract.md §1). */
+/**
+ * Path of the issuer under the origin, as on FranceConnect: france-connect/sources
+ * back/instances/core-fcp-high/src/config/oidc-provider.ts (`issuer: \`https://${process.env.FQDN}${env.string('PREFIX')}\``)
+ * with docker/compose/fcp-high/.env/core.env (`OidcProvider_PREFIX=/api/v2`; fcp-low/.env/core-fcp-low.env the same).
+ */
 export const ISSUER_PATH = '/api/v2';
 
 /** How each option is named in a problem: the option itself, or a command line's own spelling of it. */
@@ -52,8 +56,9 @@ export function startOptionProblems(options: StartFcEmulatorOptions, labels: Sta
       problems.push(`${labels[key]} must be an origin such as https://fc.example.test (no path: ${ISSUER_PATH} is added), got ${value}.`);
       continue;
     }
-    // The emulator itself only speaks http: an https origin naming its own port would give an issuer that
-    // every client fails to reach with a TLS error, far from the cause.
+    // The emulator's own setup, no FranceConnect rule (the platforms are https only, behind their own
+    // hosts): the emulator speaks only http, so an https origin naming its own port would give an issuer
+    // that every client fails to reach with a TLS error, far from the cause.
     const url = new URL(value);
     const port = options[portKey] ?? defaultPort;
     const ownHost = url.hostname === host || LOOPBACK_NAMES.has(url.hostname);
@@ -65,6 +70,8 @@ export function startOptionProblems(options: StartFcEmulatorOptions, labels: Sta
       );
     }
   }
+  // Two servers cannot share a port (FranceConnect and FranceConnect+ are two providers on two hosts,
+  // docker/compose/fcp-high/.env/core.env and fcp-low/.env/core-fcp-low.env `FQDN`): the emulator's own check.
   const fcPort = options.fcPort ?? DEFAULT_FC_PORT;
   if (fcPort !== 0 && fcPort === (options.fcpPort ?? DEFAULT_FCP_PORT)) {
     problems.push(`${labels.fcPort} and ${labels.fcpPort} must differ: FranceConnect and FranceConnect+ are separate providers.`);
