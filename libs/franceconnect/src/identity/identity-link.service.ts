@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { FranceConnectError, IdentityStoreUnavailableError } from '../errors/franceconnect.errors.js';
+import { FranceConnectError, IdentityStoreUnavailableError, SessionStoreUnavailableError } from '../errors/franceconnect.errors.js';
 import { endSessionsOfAccount } from '../session/session-ending.js';
 import {
   ACR_MAX_LENGTH,
@@ -156,7 +156,7 @@ export class IdentityLinkService {
    *
    * @returns `false` when there was no such account (its sessions, if any, are ended all the same).
    * @throws {IdentityStoreUnavailableError} while the database cannot be reached (nothing deleted).
-   * @throws {Error} when the sessions could not all be ended (the account is deleted): call it again.
+   * @throws {SessionStoreUnavailableError} when the sessions could not all be ended (the account is deleted): call it again.
    */
   async deleteAccount(accountId: string): Promise<boolean> {
     const deleted = await storeCall(() => this.store.deleteAccount(accountId));
@@ -164,9 +164,7 @@ export class IdentityLinkService {
     try {
       await endSessionsOfAccount(accountId);
     } catch (error) {
-      throw new Error(`The account is deleted, but its sessions could not all be ended; call deleteAccount() again: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw new SessionStoreUnavailableError(`The account is deleted, but its sessions could not all be ended; call deleteAccount() again: ${(error as Error).message}`, { cause: error });
     }
     return deleted;
   }

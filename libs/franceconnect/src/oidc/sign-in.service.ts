@@ -160,7 +160,10 @@ export class SignInService implements FranceConnectAuthenticator, OnModuleDestro
     // The callback stores the identity in the session: a missing session middleware, or a cookie that
     // cannot come back, is said now rather than after the platform.
     requireDeliverableSession(req);
-    if (this.rateLimiter) await this.storeCall(platformId, () => this.rateLimiter!.count(req, platformId), TooManySignInsError);
+    const wait = this.rateLimiter && (await this.storeCall(platformId, 'sign-in rate limit storage', () => this.rateLimiter!.count(req)));
+    if (wait !== undefined) {
+      throw new TooManySignInsError('Too many sign-ins started from this client; wait before starting another', { platform: platformId, retryAfterSeconds: wait });
+    }
     let draft: AuthorizationDraft | undefined;
     const outcome = await this.run(platformId, req, {
       acr: options.acr,
@@ -184,7 +187,7 @@ export class SignInService implements FranceConnectAuthenticator, OnModuleDestro
       createdAt: Date.now(),
     };
     // Kept a little longer than its lifetime, so a late callback is told "expired" rather than "unknown".
-    const dropped = await this.storeCall(platformId, () =>
+    const dropped = await this.storeCall(platformId, 'sign-in transaction store', () =>
       this.transactions.put(transactionKey(platformId, draft!.state, transaction.binding), transaction, this.options.transactionTtlSeconds + TRANSACTION_GRACE_SECONDS),
     );
     if (dropped) this.dropWarning.add(dropped);
@@ -211,7 +214,7 @@ export class SignInService implements FranceConnectAuthenticator, OnModuleDestro
       throw new StateMismatchError('This browser started no sign-in (or refuses cookies)', { platform: platformId });
     }
     const binding = browserBinding(browserKey);
-    const transaction = await this.storeCall(platformId, () => this.transactions.take(transactionKey(platformId, received, binding)));
+    const transaction = await this.storeCall(platformId, 'sign-in transaction store', () => this.transactions.take(transactionKey(platformId, received, binding)));
     if (!transaction || transaction.platform !== platformId || transaction.state !== received || transaction.binding !== binding) {
       throw new StateMismatchError('No sign-in is in progress in this browser for this state (unknown, already used, expired, or started in another browser)', {
         platform: platformId,
@@ -251,16 +254,12 @@ export class SignInService implements FranceConnectAuthenticator, OnModuleDestro
     };
   }
 
-  /**
-   * Runs a transaction store call, failing closed with a 503 when the store is unreachable; an error of
-   * the `passing` class is the call's own answer and goes through.
-   */
-  private async storeCall<T>(platformId: PlatformId, call: () => Promise<T>, passing?: new (...args: never[]) => Error): Promise<T> {
+  /** Runs a call to a store (transactions, rate-limit counts), failing closed with a 503 when it is unreachable. */
+  private async storeCall<T>(platformId: PlatformId, store: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (passing && error instanceof passing) throw error;
-      this.logger.error(`sign-in transaction store unavailable platform=${platformId}`);
+      this.logger.error(`${store} unavailable platform=${platformId}`);
       throw new SessionStoreUnavailableError('The session store is unavailable', { platform: platformId, cause: error });
     }
   }

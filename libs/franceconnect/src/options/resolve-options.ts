@@ -6,7 +6,7 @@ import { isSameOriginPath } from '../return-path.js';
 import type { ServiceKeyNeeds } from '../keys/key-set-requirements.js';
 import { IdentityConfigurationError } from '../identity/identity.errors.js';
 import { resolveIdentityLinkOptions } from '../identity/identity-link.options.js';
-import type { SignInRateLimitOptions } from '../transactions/sign-in-rate-limit.js';
+import type { ResolvedSignInRateLimit, SignInRateLimitOptions } from '../transactions/sign-in-rate-limit.js';
 import type { TransactionStore } from '../transactions/transaction-store.interface.js';
 import type {
   FranceConnectModuleOptions,
@@ -84,7 +84,7 @@ export interface ResolvedFranceConnectOptions {
   readonly afterLogoutPath: string;
   readonly transactionStore?: TransactionStore;
   /** `false` when turned off. */
-  readonly signInRateLimit: Required<Omit<SignInRateLimitOptions, 'storage'>> & Pick<SignInRateLimitOptions, 'storage'> | false;
+  readonly signInRateLimit: ResolvedSignInRateLimit | false;
   readonly maxAnswerBytes: number;
   readonly identityLinking?: IdentityLinkingOptions;
   /** The application's error page template, when it gives one. */

@@ -38,6 +38,29 @@ describe('SealedSessionStore', () => {
     expect(opened).toEqual({ cookie: { originalMaxAge: 60_000 }, visits: 3 });
   });
 
+  it('drops a value no secret opens from the store, once', async () => {
+    const inner = new session.MemoryStore();
+    await call((done) => new SealedSessionStore(inner, [SECRET]).set('sid-1', signedIn('account-1'), done));
+    await call((done) => new SealedSessionStore(inner, [NEXT_SECRET]).get('sid-1', done));
+    expect(await call<SessionData>((done) => inner.get('sid-1', done))).toEqual({ cookie: { originalMaxAge: 60_000 }, visits: 3 });
+  });
+
+  it('renews an unchanged session without sealing it again, and does not touch through a store that cannot', async () => {
+    const inner = new session.MemoryStore();
+    const store = new SealedSessionStore(inner, [SECRET]);
+    await call((done) => store.set('sid-1', signedIn('account-1'), done));
+    const sealed = ((await call<SessionData>((done) => inner.get('sid-1', done))) as { franceconnectSealed?: string }).franceconnectSealed;
+    const renewed = { ...signedIn('account-1'), cookie: { originalMaxAge: 120_000 } } as unknown as SessionData;
+    await new Promise<void>((resolve) => store.touch('sid-1', renewed, resolve));
+    const raw = await call<SessionData>((done) => inner.get('sid-1', done));
+    // The expiry is renewed; the sealed value is the one stored at the last change, not a new sealing.
+    expect(raw).toMatchObject({ cookie: { originalMaxAge: 120_000 }, franceconnectSealed: sealed });
+
+    // express-session touches only stores with touch(): sealing must not add one (it would write every request).
+    const withoutTouch = Object.assign(new session.MemoryStore(), { touch: undefined });
+    expect(typeof new SealedSessionStore(withoutTouch, [SECRET]).touch).toBe('undefined');
+  });
+
   it('reads a session stored in clear before sealing was turned on', async () => {
     const inner = new session.MemoryStore();
     await call((done) => inner.set('sid-1', signedIn('account-1'), done));

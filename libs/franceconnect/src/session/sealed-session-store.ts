@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import session, { type SessionData, type Store } from 'express-session';
+import { PeriodicWarning } from '../transactions/periodic-warning.js';
+import { sessionEntries } from './session-ending.js';
 
 /** Where the sealed FranceConnect data sits in a stored session, in place of `franceconnect`. */
 const SEALED_FIELD = 'franceconnectSealed';
@@ -27,8 +29,11 @@ type Callback<T> = (error: unknown, value?: T) => void;
  * secret opens is dropped: that session is then signed out, as if it had ended.
  */
 export class SealedSessionStore extends session.Store {
-  private readonly logger = new Logger('FranceConnect');
   private readonly keys: readonly SealingKey[];
+  /** Sessions that no key opens: one line a minute at most, each such session being dropped once. */
+  private readonly unopened = new PeriodicWarning((count) =>
+    new Logger('FranceConnect').warn(`${count} session(s) whose FranceConnect data could not be opened (unknown key, or altered): signed out`),
+  );
 
   constructor(
     readonly inner: Store,
@@ -44,12 +49,21 @@ export class SealedSessionStore extends session.Store {
     // express-session stops using a store that reports a disconnection: pass the wrapped store's on.
     inner.on('connect', () => this.emit('connect'));
     inner.on('disconnect', () => this.emit('disconnect'));
+    // express-session touches only through a store that can: without it, an unchanged session is not
+    // written again, sealed or not.
+    if (!inner.touch) Object.defineProperty(this, 'touch', { value: undefined });
   }
 
   override get(sid: string, callback: Callback<SessionData | null>): void {
     this.inner.get(sid, (error, stored) => {
       if (error || !stored) return callback(error, stored ?? null);
-      callback(null, this.open(sid, stored as StoredSession));
+      const opened = this.open(sid, stored as StoredSession);
+      if (opened === undefined) {
+        // Dropped from the store too, once: touching would keep the dead value alive as long as the session.
+        const { [SEALED_FIELD]: _dropped, ...rest } = stored as StoredSession;
+        return this.inner.set(sid, rest as SessionData, (failure) => callback(failure, failure ? null : (rest as SessionData)));
+      }
+      callback(null, opened);
     });
   }
 
@@ -61,9 +75,14 @@ export class SealedSessionStore extends session.Store {
     this.inner.destroy(sid, callback);
   }
 
+  /**
+   * Renews an unchanged session's lifetime. The stored sealed value is still the session's (express-session
+   * touches only sessions it did not change), so nothing is sealed again: the wrapped store gets the
+   * session without the library's part, and renews its expiry from the cookie.
+   */
   override touch(sid: string, value: SessionData, callback?: () => void): void {
-    if (this.inner.touch) this.inner.touch(sid, this.seal(sid, value), callback);
-    else this.inner.set(sid, this.seal(sid, value), callback);
+    const { franceconnect: _unchanged, ...rest } = value;
+    this.inner.touch!(sid, rest as SessionData, callback);
   }
 
   /** Every session, opened; only when the wrapped store can list them (express-session's memory store, connect-redis). */
@@ -71,11 +90,11 @@ export class SealedSessionStore extends session.Store {
     if (!this.inner.all) return callback(new Error('The session store cannot list its sessions (no all())'));
     this.inner.all((error, sessions) => {
       if (error || !sessions) return callback(error, sessions ?? null);
-      if (Array.isArray(sessions)) {
-        callback(null, sessions.map((stored) => this.open((stored as { id?: string }).id ?? '', stored as StoredSession)));
-      } else {
-        callback(null, Object.fromEntries(Object.entries(sessions).map(([sid, stored]) => [sid, this.open(sid, stored as StoredSession)])));
-      }
+      const opened = sessionEntries(sessions).map(([sid, stored]) => {
+        const { [SEALED_FIELD]: _sealed, ...rest } = stored as StoredSession;
+        return [sid, this.open(sid, stored as StoredSession) ?? rest] as const;
+      });
+      callback(null, Object.fromEntries(opened) as Record<string, SessionData>);
     });
   }
 
@@ -102,8 +121,8 @@ export class SealedSessionStore extends session.Store {
     return { ...rest, [SEALED_FIELD]: sealed } as StoredSession;
   }
 
-  /** The session as the application sees it: the sealed form opened, or dropped when no key opens it. */
-  private open(sid: string, stored: StoredSession): SessionData {
+  /** The session as the application sees it: the sealed form opened; `undefined` when no key opens it. */
+  private open(sid: string, stored: StoredSession): SessionData | undefined {
     const { [SEALED_FIELD]: sealed, ...rest } = stored;
     // A session stored in clear (before sealing was turned on) is kept as it is, and sealed at its next save.
     if (sealed === undefined) return rest as SessionData;
@@ -120,7 +139,7 @@ export class SealedSessionStore extends session.Store {
         // Falls through: tampered, or sealed for another session.
       }
     }
-    this.logger.warn('a session\'s FranceConnect data could not be opened (unknown key, or altered): that session is signed out');
-    return rest as SessionData;
+    this.unopened.add();
+    return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type { SessionData, Store } from 'express-session';
+import { SessionStoreUnavailableError } from '../errors/franceconnect.errors.js';
 
 /**
  * The session stores of this process's `franceConnectSession()` middlewares, so that erasing an account
@@ -18,22 +19,39 @@ export function registerSessionStore(store: Store): void {
  * rare, and nothing is spent on the requests in between.
  *
  * @returns how many sessions were ended.
- * @throws {Error} when a store cannot list its sessions, or fails: the account's sessions may still be live.
+ * @throws {SessionStoreUnavailableError} when a store cannot list its sessions, or fails: the account's
+ *   sessions may still be live.
  */
 export async function endSessionsOfAccount(accountId: string): Promise<number> {
   let ended = 0;
   for (const store of stores) {
-    if (!store.all) throw new Error('The session store cannot list its sessions (no all()): sessions of an erased account cannot be ended');
+    if (!store.all) throw new SessionStoreUnavailableError('The session store cannot list its sessions (no all()): sessions of an erased account cannot be ended');
     const sessions = await new Promise<SessionData[] | Record<string, SessionData>>((resolve, reject) =>
-      store.all!((error, found) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(found ?? []))),
+      store.all!((error, found) => (error ? reject(unavailable(error)) : resolve(found ?? []))),
     );
-    const entries = Array.isArray(sessions) ? sessions.map((found) => [(found as { id?: string }).id, found] as const) : Object.entries(sessions);
-    for (const [sid, found] of entries) {
+    for (const [sid, found] of sessionEntries(sessions)) {
       const account = found?.franceconnect?.account;
-      if (sid === undefined || account?.status !== 'linked' || account.accountId !== accountId) continue;
-      await new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+      if (account?.status !== 'linked' || account.accountId !== accountId) continue;
+      await new Promise<void>((resolve, reject) => store.destroy(sid, (error) => (error ? reject(unavailable(error)) : resolve())));
       ended++;
     }
   }
   return ended;
+}
+
+function unavailable(cause: unknown): SessionStoreUnavailableError {
+  return new SessionStoreUnavailableError('The session store failed while the sessions of an erased account were ended', { cause });
+}
+
+/**
+ * The sessions a store's `all()` gives, as `[session id, session]`: a record by id (express-session's
+ * memory store), or an array whose sessions carry their `id` (connect-redis); a session without an id is
+ * left out.
+ */
+export function sessionEntries(sessions: SessionData[] | Record<string, SessionData>): [string, SessionData][] {
+  if (!Array.isArray(sessions)) return Object.entries(sessions);
+  return sessions.flatMap((found) => {
+    const sid = (found as { id?: unknown }).id;
+    return typeof sid === 'string' ? [[sid, found] as [string, SessionData]] : [];
+  });
 }

@@ -1,9 +1,9 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
+import { REDIS_NOW_MS, RedisScript, type RedisScriptClient } from './redis-script.js';
+
 /** The part of a node-redis v4+ client {@link RedisThrottlerStorage} uses. */
-export interface RedisThrottlerClient {
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
+export type RedisThrottlerClient = RedisScriptClient;
 
 /**
  * A sliding window in one atomic script: the key is a sorted set of the times of the counted hits.
@@ -14,10 +14,7 @@ export interface RedisThrottlerClient {
  * KEYS: the hits, the block. ARGV: window ms, limit, block ms, a unique member for this hit.
  * Returns: hits, ms until the oldest hit leaves the window, blocked (0/1), ms until the block ends.
  */
-const INCREMENT = `
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local ttl = tonumber(ARGV[1])
+const INCREMENT = new RedisScript(`${REDIS_NOW_MS}local ttl = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local block = tonumber(ARGV[3])
 local blocked_for = redis.call('PTTL', KEYS[2])
@@ -39,7 +36,7 @@ end
 redis.call('ZADD', KEYS[1], now_ms, ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ttl)
 return { hits + 1, until_oldest, 0, 0 }
-`;
+`);
 
 /**
  * A `@nestjs/throttler` storage on Redis with the `redis` (node-redis) client, shared by every instance:
@@ -58,10 +55,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string) {
     const name = `${this.prefix}${throttlerName}:${key}`;
     const member = `${Date.now()}:${process.pid}:${this.sequence++}:${Math.random()}`;
-    const [totalHits, untilOldest, blocked, untilUnblocked] = (await this.client.eval(INCREMENT, {
-      keys: [name, `${name}:blocked`],
-      arguments: [String(ttl), String(limit), String(blockDuration), member],
-    })) as [number, number, number, number];
+    const [totalHits, untilOldest, blocked, untilUnblocked] = (await INCREMENT.run(this.client, [name, `${name}:blocked`], [String(ttl), String(limit), String(blockDuration), member])) as [number, number, number, number];
     return {
       totalHits,
       timeToExpire: Math.ceil(untilOldest / 1000),

@@ -1,3 +1,4 @@
+import { REDIS_NOW_MS, RedisScript, type RedisScriptClient } from './redis-script.js';
 import { resolveTransactionLimits, type TransactionLimits } from './transaction-limits.js';
 import type { SignInTransaction, TransactionStore } from './transaction-store.interface.js';
 
@@ -6,9 +7,7 @@ import type { SignInTransaction, TransactionStore } from './transaction-store.in
  * client with `disableOfflineQueue: true` so commands fail at once while Redis is down instead of waiting
  * for it: the library then answers 503 rather than hanging.
  */
-export interface RedisTransactionClient {
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
+export type RedisTransactionClient = RedisScriptClient;
 
 /** Options of {@link RedisTransactionStore}. */
 export interface RedisTransactionStoreOptions extends TransactionLimits {
@@ -29,10 +28,7 @@ export interface RedisTransactionStoreOptions extends TransactionLimits {
  * KEYS: the transaction, the pending index, the browser's index.
  * ARGV: the transaction's JSON, its lifetime in ms, max per browser, max pending.
  */
-const PUT = `
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local ttl = tonumber(ARGV[2])
+const PUT = new RedisScript(`${REDIS_NOW_MS}local ttl = tonumber(ARGV[2])
 local dropped = 0
 local function bound(index, max, other)
   redis.call('ZREMRANGEBYSCORE', index, '-inf', now_ms)
@@ -54,7 +50,7 @@ redis.call('ZADD', KEYS[2], now_ms + ttl, KEYS[1])
 redis.call('ZADD', KEYS[3], now_ms + ttl, KEYS[1])
 redis.call('PEXPIRE', KEYS[3], ttl)
 return dropped
-`;
+`);
 
 /**
  * Takes a transaction: `GETDEL` and the removal from both indexes in one atomic script, so of two
@@ -62,7 +58,7 @@ return dropped
  *
  * KEYS: the transaction, the pending index. ARGV: the prefix of the browsers' indexes.
  */
-const TAKE = `
+const TAKE = new RedisScript(`
 local value = redis.call('GETDEL', KEYS[1])
 if not value then return false end
 redis.call('ZREM', KEYS[2], KEYS[1])
@@ -71,7 +67,7 @@ if ok and type(transaction) == 'table' and type(transaction.binding) == 'string'
   redis.call('ZREM', ARGV[1] .. transaction.binding, KEYS[1])
 end
 return value
-`;
+`);
 
 /**
  * Transaction store on Redis (≥ 6.2), shared by every instance, bounded by {@link TransactionLimits}
@@ -87,19 +83,20 @@ export class RedisTransactionStore implements TransactionStore {
     options: RedisTransactionStoreOptions = {},
   ) {
     this.prefix = options.prefix ?? 'fc:tx:';
-    this.limits = resolveTransactionLimits({ maxPerBrowser: options.maxPerBrowser, maxPending: options.maxPending });
+    this.limits = resolveTransactionLimits(options);
   }
 
   async put(key: string, transaction: SignInTransaction, ttlSeconds: number): Promise<number> {
-    const dropped = await this.client.eval(PUT, {
-      keys: [this.prefix + key, `${this.prefix}pending`, `${this.prefix}browser:${transaction.binding}`],
-      arguments: [JSON.stringify(transaction), String(Math.ceil(ttlSeconds * 1000)), String(this.limits.maxPerBrowser), String(this.limits.maxPending)],
-    });
+    const dropped = await PUT.run(
+      this.client,
+      [this.prefix + key, `${this.prefix}pending`, `${this.prefix}browser:${transaction.binding}`],
+      [JSON.stringify(transaction), String(Math.ceil(ttlSeconds * 1000)), String(this.limits.maxPerBrowser), String(this.limits.maxPending)],
+    );
     return Number(dropped);
   }
 
   async take(key: string): Promise<SignInTransaction | undefined> {
-    const value = await this.client.eval(TAKE, { keys: [this.prefix + key, `${this.prefix}pending`], arguments: [`${this.prefix}browser:`] });
+    const value = await TAKE.run(this.client, [this.prefix + key, `${this.prefix}pending`], [`${this.prefix}browser:`]);
     return typeof value === 'string' ? (JSON.parse(value) as SignInTransaction) : undefined;
   }
 }

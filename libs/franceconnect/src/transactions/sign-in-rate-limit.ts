@@ -2,8 +2,6 @@ import { Logger } from '@nestjs/common';
 import { normalizeIp, ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { PeriodicWarning } from './periodic-warning.js';
-import { TooManySignInsError } from '../errors/franceconnect.errors.js';
-import type { PlatformId } from '../platforms.js';
 
 /**
  * How many sign-ins one client may start. A client is its IP address (IPv6: its /64, which one host
@@ -22,6 +20,9 @@ export interface SignInRateLimitOptions {
    */
   readonly storage?: ThrottlerStorage;
 }
+
+/** The limit as the module resolves it: defaults applied, checked once. */
+export type ResolvedSignInRateLimit = Required<Omit<SignInRateLimitOptions, 'storage'>> & Pick<SignInRateLimitOptions, 'storage'>;
 
 /** The counter's name in the throttler storage, so it never mixes with an application's own throttlers. */
 const THROTTLER_NAME = 'franceconnect-sign-in';
@@ -42,27 +43,25 @@ export class SignInRateLimiter {
     this.logger.warn(`sign-in rate limit: ${refused} start(s) refused since the last such line limit=${this.limit}/${this.ttlMs / 1000}s per client`),
   );
 
-  constructor(options: SignInRateLimitOptions) {
-    this.limit = options.limit ?? 60;
-    this.ttlMs = (options.ttlSeconds ?? 60) * 1000;
+  constructor(options: ResolvedSignInRateLimit) {
+    this.limit = options.limit;
+    this.ttlMs = options.ttlSeconds * 1000;
     this.storage = options.storage ?? new ThrottlerStorageService();
   }
 
   /**
    * Counts a sign-in start of the request's client.
    *
-   * @throws {TooManySignInsError} past the limit, with the seconds to wait.
+   * @returns `undefined` when the start is allowed; past the limit, the seconds the client must wait.
    */
-  async count(req: Request, platformId: PlatformId): Promise<void> {
+  async count(req: Request): Promise<number | undefined> {
     this.warnOfUntrustedProxy(req);
+    // The storage names the counter by the throttler's name and this key: the client's address is enough.
     const client = normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-    const record = await this.storage.increment(`${THROTTLER_NAME}:${client}`, this.ttlMs, this.limit, 0, THROTTLER_NAME);
-    if (!record.isBlocked) return;
+    const record = await this.storage.increment(client, this.ttlMs, this.limit, 0, THROTTLER_NAME);
+    if (!record.isBlocked) return undefined;
     this.refusals.add();
-    throw new TooManySignInsError('Too many sign-ins started from this client; wait before starting another', {
-      platform: platformId,
-      retryAfterSeconds: Math.max(1, record.timeToBlockExpire),
-    });
+    return Math.max(1, record.timeToBlockExpire);
   }
 
   /** Stops the in-memory storage's sweep timer (a storage given by the application is its own). */
