@@ -144,6 +144,20 @@ describe('franceconnect doctor against the emulator and the sample app', () => {
     expect(detailOf(missingPath.report, 'SP keys')).toBe('keys.file must be the path of a private JWKS JSON file; got nothing.');
   });
 
+  it('judges a development key file as the application does at start-up: an existing file must hold a key of every algorithm', async () => {
+    const { franceConnect: _franceConnect, ...plusOnly } = franceConnectPlatformOptions(stack.config);
+    const directory = await mkdtemp(join(tmpdir(), 'fc-doctor-'));
+    const onlyOne = join(directory, 'dev-keys.json');
+    await writeFile(onlyOne, JSON.stringify({ keys: [await generateEncryptionKey('RSA-OAEP-256', { kid: 'only' })] }));
+    const config = await configFile({ ...plusOnly, keys: { generate: { file: onlyOne } } });
+    const { report } = await doctor(['--dev', '--config', config]);
+    expect(verdicts(report)['SP keys']).toBe('FAIL');
+    expect(detailOf(report, 'SP keys')).toMatch(/RSA-OAEP, ECDH-ES/);
+    await expect(
+      KeyService.load({ source: { generate: { file: onlyOne } }, production: false, encryptionAlg: 'RSA-OAEP-256', signers: [] }),
+    ).rejects.toThrow(/RSA-OAEP, ECDH-ES/);
+  });
+
   it('tries the client id and secret at the token endpoint, and names the option when the platform refuses them', async () => {
     const accepted = await doctor(['--dev', '--config', await stackConfig(stack)]);
     expect(detailOf(accepted.report, 'FranceConnect+ client auth')).toBe('client_secret_post; the client id and secret are accepted (a made-up code was refused as invalid_grant)');

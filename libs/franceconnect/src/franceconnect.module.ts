@@ -62,7 +62,8 @@ const keyServiceProvider: Provider = {
     } catch (error) {
       // At start-up a key problem is one more configuration problem, reported like the others.
       if (error instanceof KeyConfigurationError) {
-        throw new FranceConnectConfigurationError(error.problems.map((problem) => `keys: ${problem}`));
+        // The cause is kept: a custom key source's own failure is in it.
+        throw new FranceConnectConfigurationError(error.problems.map((problem) => `keys: ${problem}`), { cause: error });
       }
       throw error;
     }

@@ -16,6 +16,9 @@ export const PLATFORM_LABELS: Readonly<Record<PlatformId, string>> = Object.free
 /** The module option that configures each platform. */
 export const PLATFORM_OPTIONS = Object.freeze({ fc: 'franceConnect', fcp: 'franceConnectPlus' } as const);
 
+/** The name each platform's Passport strategy is registered under. */
+export const PLATFORM_STRATEGY_NAMES = Object.freeze({ fc: 'franceconnect', fcp: 'franceconnect-plus' } as const);
+
 /** The eIDAS levels of the federation, weakest first. */
 export const EIDAS_LEVELS = Object.freeze(['eidas1', 'eidas2', 'eidas3'] as const);
 

@@ -137,8 +137,8 @@ export class ConfigurationError extends FranceConnectError {
 export class FranceConnectConfigurationError extends ConfigurationError {
   override readonly code = 'FC_CONFIGURATION_INVALID';
 
-  constructor(problems: readonly string[]) {
-    super('FranceConnect', problems);
+  constructor(problems: readonly string[], options?: FranceConnectErrorOptions) {
+    super('FranceConnect', problems, options);
   }
 }
 

@@ -1,5 +1,4 @@
 export {
-  DEFAULT_CONTENT_ENCRYPTION_ALGS,
   ENCRYPTION_ALGS,
   SIGNING_ALGS,
   isEncryptionAlg,

@@ -63,7 +63,8 @@ export interface LoadKeySetOptions {
 /** Encryption algorithms of a generated development key set when none are given. */
 const DEFAULT_DEV_ALGS: readonly EncryptionAlg[] = Object.freeze(['RSA-OAEP-256']);
 
-const SOURCE_KINDS = ['jwks', 'file', 'env', 'generate', 'source'] as const;
+/** The members a key source may have: exactly one is given. */
+export const KEY_SOURCE_KINDS = Object.freeze(['jwks', 'file', 'env', 'generate', 'source'] as const);
 
 const HOW_TO_PROVIDE_KEYS =
   'generate a key set once (for example with keys: { generate: { file } } on a development machine, or with generateEncryptionKey()), keep the private JWKS file out of the repository with mode 0600, and pass keys: { file: "/path/to/keys.json" }, keys: { env: "VARIABLE_NAME" } or keys: { source } for a vault';
@@ -121,20 +122,20 @@ export async function loadKeySet(source: KeySetSource, options: LoadKeySetOption
   return keySet;
 }
 
-type SourceKind = (typeof SOURCE_KINDS)[number];
+type SourceKind = (typeof KEY_SOURCE_KINDS)[number];
 
 function sourceKind(source: unknown): SourceKind {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw new KeyConfigurationError([
-      `keys must be an object with one of ${SOURCE_KINDS.join(', ')}; got ${describeType(source)}.`,
+      `keys must be an object with one of ${KEY_SOURCE_KINDS.join(', ')}; got ${describeType(source)}.`,
     ]);
   }
-  const kinds = SOURCE_KINDS.filter((kind) => kind in source);
+  const kinds = KEY_SOURCE_KINDS.filter((kind) => kind in source);
   if (kinds.length !== 1) {
     throw new KeyConfigurationError([
       kinds.length === 0
-        ? `keys must have one of ${SOURCE_KINDS.join(', ')}: ${HOW_TO_PROVIDE_KEYS}.`
-        : `keys must have exactly one of ${SOURCE_KINDS.join(', ')}; got ${kinds.join(' and ')}.`,
+        ? `keys must have one of ${KEY_SOURCE_KINDS.join(', ')}: ${HOW_TO_PROVIDE_KEYS}.`
+        : `keys must have exactly one of ${KEY_SOURCE_KINDS.join(', ')}; got ${kinds.join(' and ')}.`,
     ]);
   }
   return kinds[0] as SourceKind;

@@ -58,35 +58,7 @@ export class KeyService {
    */
   static async load(needs: ServiceKeyNeeds | undefined): Promise<KeyService> {
     if (!needs) return new KeyService();
-    const source: KeySetSource =
-      'generate' in needs.source
-        ? {
-            generate: {
-              file: needs.source.generate.file,
-              algs: needs.encryptionAlg ? [needs.encryptionAlg, ...ENCRYPTION_ALGS.filter((alg) => alg !== needs.encryptionAlg)] : [...ENCRYPTION_ALGS],
-              signingAlgs: [...new Set(needs.signers.map((signer) => signer.alg))],
-            },
-          }
-        : needs.source;
-    const keySet = await KeyService.loadChecked(needs, source, needs.gracePeriodSeconds, (problem) => `${problem}.`);
-    return new KeyService(needs, keySet);
-  }
-
-  /** Loads a key set and refuses it, with every problem, when it lacks what the platforms need. */
-  private static async loadChecked(
-    needs: ServiceKeyNeeds,
-    source: KeySetSource,
-    gracePeriodSeconds: number | undefined,
-    phrase: (problem: string) => string,
-  ): Promise<KeySet> {
-    const keySet = await loadKeySet(source, {
-      production: needs.production,
-      logger: new Logger('FranceConnect'),
-      ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
-    });
-    const missing = missingServiceKeys(keySet, needs);
-    if (missing.length > 0) throw new KeyConfigurationError(missing.map(phrase));
-    return keySet;
+    return new KeyService(needs, await loadServiceKeySet(needs, { generate: true }));
   }
 
   /** The public JWKS to publish (public members only; empty when FranceConnect+ is not configured). */
@@ -163,15 +135,13 @@ export class KeyService {
     if (!this.needs) {
       throw new KeyConfigurationError(['no key source is configured: there is nothing to reload (set the module option keys).']);
     }
-    const { source } = this.needs;
     // On a reload the development key file must already exist: generating a new key set under a
     // running application would silently replace the keys FranceConnect+ encrypts to.
-    const next = await KeyService.loadChecked(
-      this.needs,
-      'generate' in source ? { file: source.generate.file } : source,
-      this.keySet?.gracePeriodSeconds ?? this.needs.gracePeriodSeconds,
-      (problem) => `${problem}: the keys in use are kept.`,
-    );
+    const next = await loadServiceKeySet(this.needs, {
+      generate: false,
+      gracePeriodSeconds: this.keySet?.gracePeriodSeconds,
+      phrase: (problem) => `${problem}: the keys in use are kept.`,
+    });
     const changed = !this.keySet || fingerprint(this.keySet) !== fingerprint(next);
     if (changed) {
       this.keySet = next;
@@ -180,6 +150,59 @@ export class KeyService {
     }
     return { changed, keys: (this.keySet ?? next).describeKeys() };
   }
+}
+
+/** Options of {@link loadServiceKeySet}. */
+export interface ServiceKeySetLoading {
+  /**
+   * Whether a development source (`generate`) may create its file, with one key per algorithm, the
+   * registered one first, and the signing keys `private_key_jwt` needs (at start-up); otherwise the file
+   * is only read (a reload). An existing file is checked the same way either way.
+   */
+  readonly generate: boolean;
+  /** How long a retired key still decrypts. Default: the needs'. */
+  readonly gracePeriodSeconds?: number;
+  /** The environment an `env` source reads, and the clock; default the process's. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly now?: () => number;
+  /** How each missing key is said. Default: as is, with a full stop. */
+  readonly phrase?: (problem: string) => string;
+}
+
+/**
+ * Loads the service's key set from `needs.source` and checks that it holds what the platforms need: an
+ * encryption key of the algorithm registered with FranceConnect+, and a current signing key for each
+ * platform registered with `private_key_jwt`. What `KeyService` does at start-up and on reload, and what
+ * `franceconnect doctor` checks: one rule for all three.
+ *
+ * @throws {KeyConfigurationError} listing every problem with the keys and how to fix it.
+ */
+export async function loadServiceKeySet(needs: ServiceKeyNeeds, loading: ServiceKeySetLoading): Promise<KeySet> {
+  const given = needs.source;
+  let source: KeySetSource = given;
+  if ('generate' in given) {
+    const { encryptionAlg } = needs;
+    source = loading.generate
+      ? {
+          generate: {
+            file: given.generate.file,
+            algs: encryptionAlg ? [encryptionAlg, ...ENCRYPTION_ALGS.filter((alg) => alg !== encryptionAlg)] : [...ENCRYPTION_ALGS],
+            signingAlgs: [...new Set(needs.signers.map((signer) => signer.alg))],
+          },
+        }
+      : { file: given.generate.file };
+  }
+  const gracePeriodSeconds = loading.gracePeriodSeconds ?? needs.gracePeriodSeconds;
+  const keySet = await loadKeySet(source, {
+    production: needs.production,
+    logger: new Logger('FranceConnect'),
+    ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
+    ...(loading.env ? { env: loading.env } : {}),
+    ...(loading.now ? { now: loading.now } : {}),
+  });
+  const missing = missingServiceKeys(keySet, needs);
+  if (missing.length > 0) throw new KeyConfigurationError(missing.map(loading.phrase ?? ((problem) => `${problem}.`)));
+  return keySet;
 }
 
 /** What a key set publishes and holds, to tell whether a reload changed anything. */

@@ -1,13 +1,7 @@
-import { CONTENT_ENCRYPTION, ENCRYPTION_ALGS, SIGNING_ALGS, type EncryptionAlg, type SigningAlg } from '../platforms.js';
+import { ENCRYPTION_ALGS, SIGNING_ALGS, type EncryptionAlg, type SigningAlg } from '../platforms.js';
 
 // The algorithms are facts of the platforms; the key code and its entry give them under their key names.
 export { ENCRYPTION_ALGS, SIGNING_ALGS, type EncryptionAlg, type SigningAlg };
-
-/**
- * JWE content encryption algorithms accepted by default: FranceConnect+ only uses `A256GCM`, and
- * pinning it means a token cannot be downgraded to a weaker or differently-behaving cipher.
- */
-export const DEFAULT_CONTENT_ENCRYPTION_ALGS = Object.freeze([CONTENT_ENCRYPTION] as const);
 
 /** Whether `value` is one of {@link ENCRYPTION_ALGS}. */
 export function isEncryptionAlg(value: unknown): value is EncryptionAlg {

@@ -81,40 +81,39 @@ export function failureReason(error: unknown): string {
 
 /** openid-client's (`OAUTH_DECRYPTION_FAILED`) or jose's (`ERR_JWE_DECRYPTION_FAILED`) failure to decrypt, wherever it sits in the `cause` chain. */
 function isDecryptionFailure(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (code === 'OAUTH_DECRYPTION_FAILED' || code === 'ERR_JWE_DECRYPTION_FAILED') return true;
-  }
-  return false;
+  return causes(error).some(({ code }) => code === 'OAUTH_DECRYPTION_FAILED' || code === 'ERR_JWE_DECRYPTION_FAILED');
 }
 
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  let claim: unknown;
-  for (let current = error, depth = 0; current && depth < 4 && claim === undefined; current = (current as { cause?: unknown }).cause, depth++) {
-    claim = (current as { claim?: unknown }).claim;
-  }
+  const claim = causes(error).find((cause) => cause.claim !== undefined)?.claim;
   const named = typeof claim === 'string' && /^[a-z_]{1,32}$/.test(claim) ? `${message} (${claim})` : message;
   return named.slice(0, 200);
 }
 
 /** The {@link PlatformAnswerTooLargeError} a size-limited answer failed with, wherever it sits in the `cause` chain. */
 export function answerTooLarge(error: unknown): PlatformAnswerTooLargeError | undefined {
-  for (let current = error, depth = 0; current && depth < 6; current = (current as { cause?: unknown }).cause, depth++) {
-    if (current instanceof PlatformAnswerTooLargeError) return current;
-  }
-  return undefined;
+  return causes(error).find((cause): cause is PlatformAnswerTooLargeError => cause instanceof PlatformAnswerTooLargeError);
 }
 
 /** Timeouts, refused connections and DNS failures, wherever they sit in the `cause` chain. */
 export function isNetworkFailure(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 6; current = (current as { cause?: unknown }).cause, depth++) {
-    const { name, code, message } = current as { name?: string; code?: string; message?: string };
-    if (name === 'TimeoutError' || name === 'AbortError') return true;
-    if (code && ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET'].includes(code)) {
-      return true;
-    }
+  for (const { name, code, message } of causes(error)) {
     if (name === 'TypeError' && message === 'fetch failed') return true;
+    if (name === 'TimeoutError' || name === 'AbortError') return true;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   }
   return false;
+}
+
+/** Error codes of a connection that failed or timed out. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+
+/** An error and its causes, outermost first, at most six deep (a loop of causes ends there too). */
+function causes(error: unknown): { name?: unknown; code?: unknown; message?: unknown; claim?: unknown }[] {
+  const chain: { name?: unknown; code?: unknown; message?: unknown; claim?: unknown }[] = [];
+  for (let current = error; current && typeof current === 'object' && chain.length < 6; current = (current as { cause?: unknown }).cause) {
+    chain.push(current as { name?: unknown; code?: unknown; message?: unknown; claim?: unknown });
+  }
+  return chain;
 }

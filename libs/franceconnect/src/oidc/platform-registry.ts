@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InternalSignInError } from '../errors/franceconnect.errors.js';
-import type { PlatformId } from '../platforms.js';
+import { PLATFORM_OPTIONS, type PlatformId } from '../platforms.js';
 import { FRANCECONNECT_OPTIONS } from '../franceconnect.constants.js';
 import { KeyService } from '../keys/key.service.js';
 import type { ResolvedFranceConnectOptions } from '../options/resolve-options.js';
@@ -39,7 +39,7 @@ export class PlatformRegistry implements OnApplicationBootstrap {
     const platformClient = this.clients.get(platformId);
     if (!platformClient) {
       throw new InternalSignInError(
-        `The ${platformId === 'fcp' ? 'franceConnectPlus' : 'franceConnect'} options are not set, but a route uses this platform`,
+        `The ${PLATFORM_OPTIONS[platformId]} options are not set, but a route uses this platform`,
         { platform: platformId },
       );
     }

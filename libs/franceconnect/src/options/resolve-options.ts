@@ -1,7 +1,9 @@
 import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
 import type { ErrorPageTemplate } from '../errors/error-page.js';
 import { FranceConnectConfigurationError } from '../errors/franceconnect.errors.js';
-import { ENCRYPTION_ALGS, PLATFORM_LABELS, PLATFORM_OPTIONS, type EncryptionAlg, type PlatformId } from '../platforms.js';
+import { ENCRYPTION_ALGS, PLATFORM_LABELS, PLATFORM_OPTIONS, PLATFORM_STRATEGY_NAMES, SIGNING_ALGS, type EncryptionAlg, type PlatformId } from '../platforms.js';
+import { isEncryptionAlg } from '../keys/keys.constants.js';
+import { KEY_SOURCE_KINDS } from '../keys/key-source.js';
 import { isSameOriginPath } from '../return-path.js';
 import type { ServiceKeyNeeds } from '../keys/key-set-requirements.js';
 import { IdentityConfigurationError } from '../identity/identity.errors.js';
@@ -35,7 +37,6 @@ export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
 export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = Object.freeze(['client_secret_post', 'private_key_jwt']);
 
 /** Algorithms a `private_key_jwt` client assertion may be signed with. */
-const TOKEN_ENDPOINT_SIGNING_ALGS: readonly SigningAlg[] = Object.freeze(['ES256', 'RS256']);
 
 /** Development key file used when no keys are configured outside production. */
 export const DEFAULT_DEV_KEYS_FILE = '.data/sp-keys.json';
@@ -91,8 +92,6 @@ export interface ResolvedFranceConnectOptions {
   readonly renderErrorPage?: ErrorPageTemplate;
 }
 
-const STRATEGY_NAMES: Readonly<Record<PlatformId, string>> = { fc: 'franceconnect', fcp: 'franceconnect-plus' };
-const OPTION_KEYS: Readonly<Record<PlatformId, string>> = { fc: 'franceConnect', fcp: 'franceConnectPlus' };
 
 /**
  * Validates the raw module options once, at start-up, and returns them completed and frozen.
@@ -184,7 +183,7 @@ function resolvePlatform(
   allowInsecureHttp: boolean,
   problems: string[],
 ): ResolvedPlatform {
-  const at = OPTION_KEYS[id];
+  const at = PLATFORM_OPTIONS[id];
   if (typeof raw !== 'object' || raw === null) {
     problems.push(`${at} must be an object with issuer, clientId, clientSecret (or tokenEndpointAuthMethod "private_key_jwt") and redirectUri.`);
     return undefined as unknown as ResolvedPlatform;
@@ -205,9 +204,9 @@ function resolvePlatform(
   } else {
     // The secret, if given, is not sent: with private_key_jwt the signing key is the only credential.
     tokenEndpointSigningAlg = raw.tokenEndpointSigningAlg ?? 'ES256';
-    if (!TOKEN_ENDPOINT_SIGNING_ALGS.includes(tokenEndpointSigningAlg)) {
+    if (!SIGNING_ALGS.includes(tokenEndpointSigningAlg)) {
       problems.push(
-        `${at}.tokenEndpointSigningAlg "${String(tokenEndpointSigningAlg)}" cannot sign a client assertion: use ${TOKEN_ENDPOINT_SIGNING_ALGS.map((alg) => `"${alg}"`).join(' or ')}, as registered.`,
+        `${at}.tokenEndpointSigningAlg "${String(tokenEndpointSigningAlg)}" cannot sign a client assertion: use ${SIGNING_ALGS.map((alg) => `"${alg}"`).join(' or ')}, as registered.`,
       );
     }
   }
@@ -239,7 +238,7 @@ function resolvePlatform(
   let encryptionAlg: EncryptionAlg | undefined;
   if (id === 'fcp') {
     encryptionAlg = (raw as PlusPlatformOptions).encryptionAlg ?? 'RSA-OAEP-256';
-    if (!ENCRYPTION_ALGS.includes(encryptionAlg)) {
+    if (!isEncryptionAlg(encryptionAlg)) {
       problems.push(`${at}.encryptionAlg "${String(encryptionAlg)}" is not accepted by FranceConnect+: use ${ENCRYPTION_ALGS.map((alg) => `"${alg}"`).join(', ')}.`);
     }
   } else if ((raw as PlusPlatformOptions).encryptionAlg !== undefined) {
@@ -248,7 +247,7 @@ function resolvePlatform(
 
   return {
     id,
-    strategyName: STRATEGY_NAMES[id],
+    strategyName: PLATFORM_STRATEGY_NAMES[id],
     label: PLATFORM_LABELS[id],
     issuer: issuer ?? '',
     clientId: raw.clientId,
@@ -288,9 +287,9 @@ function resolveKeys(
     }
     return { generate: { file: DEFAULT_DEV_KEYS_FILE } };
   }
-  const kinds = ['jwks', 'file', 'env', 'source', 'generate'].filter((kind) => typeof keys === 'object' && keys !== null && kind in keys);
+  const kinds = KEY_SOURCE_KINDS.filter((kind) => typeof keys === 'object' && keys !== null && kind in keys);
   if (kinds.length !== 1) {
-    problems.push('keys must have exactly one of jwks, file, env, source or generate.');
+    problems.push(`keys must have exactly one of ${KEY_SOURCE_KINDS.join(', ')}.`);
     return undefined;
   }
   if ('generate' in keys && production) {

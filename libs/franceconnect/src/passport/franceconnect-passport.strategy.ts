@@ -2,15 +2,12 @@ import type { Request } from 'express';
 import passport from 'passport';
 import type { EidasLevel } from '../acr/eidas.js';
 import { InternalSignInError } from '../errors/franceconnect.errors.js';
-import type { PlatformId } from '../platforms.js';
+import { PLATFORM_STRATEGY_NAMES, type PlatformId } from '../platforms.js';
 import type { FranceConnectPrompt } from '../oidc/franceconnect.strategy.js';
 import type { FcIdentity } from '../session/session-state.js';
 
 /** The names the two platforms' strategies are registered under with Passport. */
-export const FRANCECONNECT_STRATEGY_NAMES: Readonly<Record<PlatformId, string>> = Object.freeze({
-  fc: 'franceconnect',
-  fcp: 'franceconnect-plus',
-});
+export const FRANCECONNECT_STRATEGY_NAMES: Readonly<Record<PlatformId, string>> = PLATFORM_STRATEGY_NAMES;
 
 /** Options a guard passes to the strategy through `passport.authenticate()` (`getAuthenticateOptions`). */
 export interface FranceConnectGuardOptions {

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as client from 'openid-client';
 import { CONTENT_ENCRYPTION, PLATFORM_IDS, PLATFORM_LEVELS, PLATFORM_OPTIONS } from '../../platforms.js';
-import { loadKeySet } from '../../keys/key-source.js';
 import type { KeySet } from '../../keys/key-set.js';
-import { missingServiceKeys } from '../../keys/key-set-requirements.js';
+import { loadServiceKeySet } from '../../keys/key.service.js';
 import { KeyConfigurationError } from '../../keys/keys.errors.js';
 import { PUBLIC_JWK_MEMBERS } from '../../keys/keys.internal-constants.js';
 import type { CliIo } from '../cli-io.js';
-import { isReadableByOthers, keySetOf, readKeyFile } from '../key-file.js';
+import { isReadableByOthers } from '../key-file.js';
 import { FRANCECONNECT_AUTHORIZE_PARAMETERS, FranceConnectStrategy } from '../../oidc/franceconnect.strategy.js';
 import type { KeysOptions } from '../../options/franceconnect-options.interface.js';
 import { serviceKeyNeeds, type ResolvedFranceConnectOptions, type ResolvedPlatform } from '../../options/resolve-options.js';
@@ -38,8 +38,8 @@ export interface DoctorOptions {
   readonly io: CliIo;
 }
 
-/** Clock skew, in seconds, from which a warning is given: the library's default clock tolerance. */
-export const CLOCK_SKEW_WARN_SECONDS = 5;
+/** Clock skew, in seconds, from which a warning is given when the options do not resolve: the module's default clock tolerance. */
+const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 /**
  * Clock skew, in seconds, from which the check fails: an ID token lives 60 s, so with this much skew
  * (and the 5 s tolerance) tokens look expired the moment they arrive.
@@ -61,7 +61,9 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'
  */
 export async function runDoctorChecks(config: DoctorConfig, options: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = config.problems.map((problem) => fail('options', problem));
-  for (const platform of config.platforms) checks.push(...(await checkPlatform(platform, options)));
+  // A skew past the tolerance the module accepts in ID tokens is worth a warning.
+  const tolerance = config.options?.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  for (const platform of config.platforms) checks.push(...(await checkPlatform(platform, options, tolerance)));
   checks.push(checkStateAndNonce());
   const resolved = config.options;
   if (resolved?.keys !== undefined) {
@@ -77,11 +79,11 @@ export async function runDoctorChecks(config: DoctorConfig, options: DoctorOptio
  * Where FranceConnect+ fetches the service's public keys: the module serves them at `jwksPath`, on the
  * site of the FranceConnect+ callback.
  */
-export function publishedJwksUrl(options: ResolvedFranceConnectOptions, plus: ResolvedPlatform): string {
+function publishedJwksUrl(options: ResolvedFranceConnectOptions, plus: ResolvedPlatform): string {
   return `${new URL(plus.redirectUri).origin}${options.jwksPath}`;
 }
 
-async function checkPlatform(platform: ResolvedPlatform, options: DoctorOptions): Promise<DoctorCheck[]> {
+async function checkPlatform(platform: ResolvedPlatform, options: DoctorOptions, tolerance: number): Promise<DoctorCheck[]> {
   const checks = [checkSettings(platform, options), checkIssuer(platform, options), checkRedirectUris(platform, options)];
   // The resolved issuer has no trailing "/".
   const discoveryUrl = `${platform.issuer}/.well-known/openid-configuration`;
@@ -114,7 +116,7 @@ async function checkPlatform(platform: ResolvedPlatform, options: DoctorOptions)
     return checks;
   }
   checks.push(ok(name, `${discoveryUrl} answered, issuer matches`));
-  checks.push(checkClock(platform, fetched));
+  checks.push(checkClock(platform, fetched, tolerance));
   checks.push(checkSigning(platform, metadata));
   if (platform.encryptionAlg !== undefined) checks.push(checkEncryption(platform, metadata));
   checks.push(await checkClientAuth(platform, metadata, options));
@@ -230,7 +232,7 @@ function checkRedirectUris(platform: ResolvedPlatform, options: DoctorOptions): 
   return ok(name, registered);
 }
 
-function checkClock(platform: ResolvedPlatform, fetched: Fetched): DoctorCheck {
+function checkClock(platform: ResolvedPlatform, fetched: Fetched, tolerance: number): DoctorCheck {
   const name = `${platform.label} clock`;
   const header = fetched.response.headers.get('date');
   const platformTime = header === null ? Number.NaN : Date.parse(header);
@@ -243,10 +245,10 @@ function checkClock(platform: ResolvedPlatform, fetched: Fetched): DoctorCheck {
   if (Math.abs(skew) >= CLOCK_SKEW_FAIL_SECONDS) {
     return fail(name, `${detail}: ID tokens live 60 s and will be refused as expired or not yet valid. Synchronise the clock (NTP).`);
   }
-  if (Math.abs(skew) > CLOCK_SKEW_WARN_SECONDS) {
-    return warn(name, `${detail}: more than the ${CLOCK_SKEW_WARN_SECONDS} s tolerance; ID tokens live 60 s. Synchronise the clock (NTP).`);
+  if (Math.abs(skew) > tolerance) {
+    return warn(name, `${detail}: more than the ${tolerance} s tolerance (clockToleranceSeconds); ID tokens live 60 s. Synchronise the clock (NTP).`);
   }
-  return ok(name, Math.abs(skew) === 0 ? 'in step with the platform (±1 s)' : `${detail} (within ${CLOCK_SKEW_WARN_SECONDS} s)`);
+  return ok(name, Math.abs(skew) === 0 ? 'in step with the platform (±1 s)' : `${detail} (within ${tolerance} s)`);
 }
 
 function checkSigning(platform: ResolvedPlatform, metadata: Record<string, unknown>): DoctorCheck {
@@ -404,41 +406,36 @@ async function checkKeys(
   const { io } = options;
   const notes: string[] = [];
   const plus = resolved.platforms.fcp;
-  let where: string;
+  const needs = serviceKeyNeeds(resolved)!;
+  let where = 'env' in keys ? `environment variable ${keys.env}` : 'jwks' in keys ? 'keys.jwks' : 'keys.source';
   let keySet: KeySet;
-  const loading = { production: resolved.production, env: io.env, now: io.now, gracePeriodSeconds: resolved.retiredKeyGraceSeconds };
   try {
-    if ('file' in keys || 'generate' in keys) {
-      const given: unknown = 'file' in keys ? keys.file : keys.generate?.file;
-      // Not a path: the key loader refuses it with the message the application would log at start-up.
-      if (typeof given !== 'string' || given === '') await loadKeySet({ file: given as string }, loading);
+    const given: unknown = 'file' in keys ? keys.file : 'generate' in keys ? keys.generate?.file : undefined;
+    if (typeof given === 'string' && given !== '') {
       // A relative path starts from the working directory, as the application resolves it.
-      const path = resolve(io.cwd, given as string);
+      const path = resolve(io.cwd, given);
       where = path;
-      const file = await readKeyFile(path);
-      if (!file.exists) {
-        const how = `franceconnect keys generate --alg ${plus?.encryptionAlg ?? 'ES256 --use sig'} --file ${path}`;
+      const mode = await stat(path).then((found) => found.mode, (error: { code?: string }) => (error.code === 'ENOENT' ? undefined : Number.NaN));
+      if (mode === undefined) {
+        const how = `franceconnect keys generate --alg ${plus?.encryptionAlg ?? `${needs.signers[0]?.alg ?? 'ES256'} --use sig`} --file ${path}`;
         if ('generate' in keys) {
           return { check: warn(name, `keys.generate: ${path} does not exist yet; the application generates a development key set there at its first start, or create it with ${how}.`) };
         }
         return { check: fail(name, `keys.file ${path} does not exist: create it with ${how}.`) };
       }
-      keySet = await keySetOf(file, { now: io.now, gracePeriodSeconds: resolved.retiredKeyGraceSeconds });
-      if (file.mode !== undefined && isReadableByOthers(file.mode)) {
-        notes.push(`mode ${file.mode.toString(8).padStart(4, '0')} lets other users read private keys: chmod 600 ${path}`);
+      if (!Number.isNaN(mode) && isReadableByOthers(mode)) {
+        notes.push(`mode ${(mode & 0o777).toString(8).padStart(4, '0')} lets other users read private keys: chmod 600 ${path}`);
       }
       if ('generate' in keys) notes.push('keys.generate is for development only: in production, give keys: { file } (or env, source) with a key set generated once');
-    } else {
-      where = 'env' in keys ? `environment variable ${keys.env}` : 'jwks' in keys ? 'keys.jwks' : 'keys.source';
-      keySet = await loadKeySet(keys, loading);
     }
+    // Loaded as the application loads them at start-up (an existing development file is only read),
+    // with the same check of what the platforms need.
+    keySet = await loadServiceKeySet({ ...needs, source: relativeTo(io.cwd, keys) }, { generate: true, env: io.env, now: io.now });
   } catch (error) {
     // Each problem names the file or the variable, never key material.
     if (error instanceof KeyConfigurationError) return { check: fail(name, error.problems.join('; ')) };
     return { check: fail(name, error instanceof Error ? error.message.replace(/\n\s*/g, ' ') : String(error)) };
   }
-  const missing = missingServiceKeys(keySet, serviceKeyNeeds(resolved)!);
-  if (missing.length > 0) return { check: fail(name, `${where}: ${missing.join('; ')}.`), keySet };
 
   const described = keySet.describeKeys();
   const expired = described.filter((key) => key.state === 'retired' && !key.decrypts && key.use === 'enc');
@@ -454,6 +451,13 @@ async function checkKeys(
   }
   const summary = `${where}: ${described.length} key${described.length > 1 ? 's' : ''}${uses.length > 0 ? `; ${uses.join('; ')}` : ''}`;
   return { check: notes.length > 0 ? warn(name, `${summary}; ${notes.join('; ')}.`) : ok(name, summary), keySet };
+}
+
+/** A file source with its path resolved from the working directory, as the application resolves it. */
+function relativeTo(cwd: string, keys: KeysOptions): KeysOptions {
+  if ('file' in keys && typeof keys.file === 'string' && keys.file !== '') return { file: resolve(cwd, keys.file) };
+  if ('generate' in keys && typeof keys.generate?.file === 'string' && keys.generate.file !== '') return { generate: { file: resolve(cwd, keys.generate.file) } };
+  return keys;
 }
 
 /**

@@ -10,8 +10,6 @@ import { PLATFORM_IDS, PLATFORM_OPTIONS } from '../../platforms.js';
 /** The files `doctor` looks for in the working directory when `--config` is not given, in this order. */
 export const DEFAULT_CONFIG_FILES: readonly string[] = Object.freeze(['franceconnect.config.js', 'franceconnect.config.mjs', 'franceconnect.config.json']);
 
-/** The module option that holds each platform's registration, as messages name it. */
-
 /** A configuration file that cannot be read or does not give module options; the message says what to write. */
 export class ConfigFileError extends FranceConnectError {
   override readonly code = 'FC_CONFIG_FILE_INVALID';
@@ -71,7 +69,7 @@ export async function loadDoctorConfig(path: string, env: Readonly<Record<string
  *
  * @throws {ConfigFileError}
  */
-export async function loadModuleOptions(path: string): Promise<FranceConnectModuleOptions> {
+async function loadModuleOptions(path: string): Promise<FranceConnectModuleOptions> {
   const found = await stat(path).then((info) => info.isFile(), () => false);
   if (!found) throw new ConfigFileError(`There is no configuration file ${path}.`);
   const options = extname(path) === '.json' ? await readJson(path) : await importDefault(path);
