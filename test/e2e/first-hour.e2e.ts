@@ -21,7 +21,7 @@ import {
 } from '../../libs/franceconnect/src/index.js';
 import { completeEmulatorLogin, startFcEmulator, type RunningFcEmulator } from '../../libs/franceconnect/src/testing/index.js';
 import { demoClients, freePorts, writeServiceKeys } from '../support/demo-stack.js';
-import { HttpAgent } from '../support/http-agent.js';
+import { decodeHtml, HttpAgent } from '../support/http-agent.js';
 
 @Controller('demarches')
 class DemarchesController {
@@ -138,7 +138,8 @@ describe('the usual mistakes, each named with its fix', () => {
     const page = await new HttpAgent().get(`${appUrl}/auth/fcp/login`);
     expect(page.status).toBe(500);
     expect(page.body).toContain('FC_SESSION_MISSING');
-    expect(page.body).not.toContain("plateforme d'identification n'a pas pu être vérifiée");
+    // The page's text, as a person reads it (entities decoded): not the platform's failure.
+    expect(decodeHtml(page.body)).not.toContain("plateforme d'identification n'a pas pu être vérifiée");
   });
 
   it('a global prefix: the JWKS URL it moves to is said at start-up, with the way to keep it', async () => {

@@ -66,9 +66,14 @@ describe('session data encrypted at rest', () => {
     const sessions = await storedSessions();
     expect(sessions.length).toBeGreaterThan(0);
     for (const stored of sessions) {
-      expect(stored).not.toMatch(/eyJ|DUBOIS|Dubois|Angela|given_name|accessTokens/);
-      expect(stored).not.toContain(accountId);
-      expect(JSON.parse(stored)).toHaveProperty('franceconnectSealed');
+      const { franceconnectSealed, ...clear } = JSON.parse(stored) as { franceconnectSealed?: string };
+      expect(franceconnectSealed).toMatch(/^v1\./);
+      // What is stored in clear holds none of it; the sealed value (random base64url, where three letters
+      // such as "eyJ" may occur by chance) holds none of the longer values.
+      expect(JSON.stringify(clear)).not.toMatch(/eyJ|DUBOIS|Dubois|Angela|given_name|accessTokens|franceconnect/);
+      expect(JSON.stringify(clear)).not.toContain(accountId);
+      expect(franceconnectSealed).not.toMatch(/DUBOIS|Dubois|Angela|given_name|accessTokens/);
+      expect(franceconnectSealed).not.toContain(accountId);
     }
   });
 
@@ -116,6 +121,13 @@ describe('access tokens', () => {
       const posted = await agent.request(`${plain.appUrl}/auth/logout`, { method: 'POST', headers: { origin: plain.appUrl } });
       expect(posted.status).toBe(303);
       expect(plain.platformRequests.filter((line) => line.includes('/token/revocation')).length).toBe(revocationsBefore);
+
+      // Control: a token still alive is sent for revocation at logout.
+      const other = new HttpAgent();
+      await signIn(other, plain.appUrl, '/auth/fc/login', { identity: 'eric-mercier' });
+      const loggedOut = await other.request(`${plain.appUrl}/auth/logout`, { method: 'POST', headers: { origin: plain.appUrl } });
+      expect(loggedOut.status).toBe(303);
+      expect(plain.platformRequests.filter((line) => line.includes('/token/revocation')).length).toBe(revocationsBefore + 1);
     } finally {
       await plain.stop();
     }

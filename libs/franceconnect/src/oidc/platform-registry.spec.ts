@@ -1,3 +1,4 @@
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FC_CLIENT, DEMO_FCP_CLIENT, startFcEmulator, type RunningFcEmulator } from '../../../fc-emulator/src/index.js';
@@ -75,17 +76,33 @@ describe('PlatformRegistry', () => {
   });
 
   it('starts even when a platform cannot be reached, and retries at the next sign-in', async () => {
-    const unreachable = await registry({ franceConnect: { ...franceConnect(), issuer: 'http://127.0.0.1:9/api/v2' }, discoveryRetryMs: 0 });
+    // A platform that accepts connections and drops them at once: each attempt at discovery is counted.
+    let attempts = 0;
+    const dropping = createNetServer((socket) => {
+      attempts += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const port = (dropping.address() as AddressInfo).port;
+    const unreachable = await registry({ franceConnect: { ...franceConnect(), issuer: `http://127.0.0.1:${port}/api/v2` }, discoveryRetryMs: 0 });
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
       unreachable.onApplicationBootstrap();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await eventually(() => attempts >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
       expect(unhandled).toEqual([]);
+      const afterStart = attempts;
+      await expect(unreachable.get('fc').configuration()).rejects.toMatchObject({ code: 'FC_PROVIDER_UNAVAILABLE', message: 'FranceConnect is unavailable (unreachable)' });
+      expect(attempts).toBeGreaterThan(afterStart);
+      const afterFirst = attempts;
+      await expect(unreachable.get('fc').configuration()).rejects.toMatchObject({ code: 'FC_PROVIDER_UNAVAILABLE' });
+      // Not cached: the next sign-in tries the platform again.
+      expect(attempts).toBeGreaterThan(afterFirst);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+      await new Promise((resolve) => dropping.close(resolve));
     }
-    await expect(unreachable.get('fc').configuration()).rejects.toMatchObject({ code: 'FC_PROVIDER_UNAVAILABLE', message: 'FranceConnect is unavailable (unreachable)' });
   });
 });
