@@ -530,6 +530,30 @@ describe('the npm package', () => {
     expect(() => validateClients(JSON.parse(clientFiles[0]!.code))).not.toThrow();
   }, 90_000);
 
+  it("compiles the repository README's integration: its `// src/*.ts` snippets are one application", () => {
+    for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]) link(name);
+    link('@nestjs/platform-express');
+    link('@types/node');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const files: string[] = [];
+    for (const { code } of codeBlocks(readme).filter((block) => block.lang === 'ts')) {
+      const file = /^\/\/ (src\/\S+\.ts)\n/.exec(code)?.[1];
+      if (file === undefined) continue;
+      mkdirSync(dirname(join(appDir, 'root-readme', file)), { recursive: true });
+      writeFileSync(join(appDir, 'root-readme', file), code);
+      files.push(file);
+    }
+    expect(files).toEqual(expect.arrayContaining(['src/app.module.ts', 'src/main.ts']));
+    writeFileSync(join(appDir, 'root-readme/tsconfig.json'), JSON.stringify({ compilerOptions: { ...APP_COMPILER_OPTIONS, noEmit: true }, files }));
+    const compiled = run(process.execPath, [TSC, '-p', join(appDir, 'root-readme/tsconfig.json')], { cwd: join(appDir, 'root-readme') });
+    expect(ourDiagnostics(compiled)).toEqual([]);
+    // Its install line names every peer dependency an application needs, as the package's README does.
+    const install = codeBlocks(readme).find((block) => block.lang === 'sh' && block.code.startsWith('npm install nest-franceconnect '));
+    const optional = Object.keys(manifest.peerDependenciesMeta ?? {});
+    const required = Object.keys(manifest.peerDependencies).filter((name) => !optional.includes(name));
+    expect(required.filter((name) => !install!.code.split('\n')[0]!.split(' ').includes(name))).toEqual([]);
+  }, 90_000);
+
   it('starts both platforms from node_modules/.bin with clients registered by flags, until SIGTERM', async () => {
     const appUrl = 'http://localhost:3999';
     const args = [
