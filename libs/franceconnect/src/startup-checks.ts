@@ -3,6 +3,7 @@ import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { FRANCECONNECT_OPTIONS } from './franceconnect.constants.js';
 import type { ResolvedFranceConnectOptions } from './options/resolve-options.js';
 import { FRANCECONNECT_SESSION_MIDDLEWARE } from './session/franceconnect-session.js';
+import { ADD_SESSION_MIDDLEWARE } from './session/session-state.js';
 
 /** Names of the session middlewares the library works with: its own, and express-session's. */
 const SESSION_MIDDLEWARES = new Set([FRANCECONNECT_SESSION_MIDDLEWARE, 'session']);
@@ -56,7 +57,7 @@ export class FranceConnectStartupChecks implements OnApplicationBootstrap {
     if (!Array.isArray(stack)) return undefined;
     const session = stack.findIndex((layer) => SESSION_MIDDLEWARES.has(layer.name ?? ''));
     const firstRoute = stack.findIndex((layer) => layer.route !== undefined);
-    const fix = 'add app.use(franceConnectSession({ secrets: [...] })) in main.ts, before app.listen()';
+    const fix = ADD_SESSION_MIDDLEWARE;
     if (session === -1) return `No session middleware found: every sign-in would fail (FC_SESSION_MISSING). ${fix}.`;
     if (firstRoute !== -1 && session > firstRoute) return `The session middleware comes after the routes: the routes before it have no session. ${fix}.`;
     return undefined;

@@ -184,3 +184,9 @@ export function renderErrorPage(error: FranceConnectError, template?: ErrorPageT
   logger?.error(`error page template ${failure}; sent the library's page instead code=${error.code}`);
   return defaultErrorPage(page);
 }
+
+/** What is wrong with a `renderErrorPage` option, or `undefined` when it is a function or left out. */
+export function errorPageTemplateProblem(template: unknown): string | undefined {
+  if (template === undefined || typeof template === 'function') return undefined;
+  return "renderErrorPage must be a function ({ status, code, title, text, platform }) => string returning the HTML of the page, or left out for the library's own page.";
+}

@@ -1,5 +1,5 @@
 import { EIDAS_LEVELS, PLATFORM_LEVELS, type EidasLevel } from '../acr/eidas.js';
-import type { ErrorPageTemplate } from '../errors/error-page.js';
+import { errorPageTemplateProblem, type ErrorPageTemplate } from '../errors/error-page.js';
 import { FranceConnectConfigurationError } from '../errors/franceconnect.errors.js';
 import { ENCRYPTION_ALGS, PLATFORM_LABELS, PLATFORM_OPTIONS, PLATFORM_STRATEGY_NAMES, SIGNING_ALGS, type EncryptionAlg, type PlatformId } from '../platforms.js';
 import { isEncryptionAlg } from '../keys/keys.constants.js';
@@ -314,8 +314,9 @@ function checkIdentityLinking(linking: IdentityLinkingOptions | undefined, probl
 }
 
 function checkErrorPageTemplate(template: ErrorPageTemplate | undefined, problems: string[]): ErrorPageTemplate | undefined {
-  if (template === undefined || typeof template === 'function') return template;
-  problems.push('renderErrorPage must be a function ({ status, code, title, text, platform }) => string returning the HTML of the page, or left out for the library\'s own page.');
+  const problem = errorPageTemplateProblem(template);
+  if (problem === undefined) return template;
+  problems.push(problem);
   return undefined;
 }
 

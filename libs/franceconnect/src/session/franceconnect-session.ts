@@ -9,7 +9,7 @@ import { SealedSessionStore } from './sealed-session-store.js';
 import { registerSessionStore } from './session-ending.js';
 import { recordGeneratedSessionId } from './session-state.js';
 import { wantsHtml } from '../errors/content-negotiation.js';
-import { renderErrorPage, type ErrorPageTemplate } from '../errors/error-page.js';
+import { errorPageTemplateProblem, renderErrorPage, type ErrorPageTemplate } from '../errors/error-page.js';
 import { SessionStoreUnavailableError } from '../errors/franceconnect.errors.js';
 
 /** Options of {@link franceConnectSession}. */
@@ -75,9 +75,8 @@ export function franceConnectSession(options: FranceConnectSessionOptions): Requ
   if (encryptionSecrets.some((secret) => secrets.includes(secret))) {
     throw new Error('franceConnectSession: an encryption secret must not also sign the cookie: give each its own random value.');
   }
-  if (options.renderErrorPage !== undefined && typeof options.renderErrorPage !== 'function') {
-    throw new Error("franceConnectSession: renderErrorPage must be a function ({ status, code, title, text }) => string, or left out for the library's own page.");
-  }
+  const templateProblem = errorPageTemplateProblem(options.renderErrorPage);
+  if (templateProblem) throw new Error(`franceConnectSession: ${templateProblem}`);
   // The store is made here even when it is express-session's default, so that erasure can reach it.
   const given = options.store ?? new session.MemoryStore();
   const store = encryptionSecrets.length > 0 ? new SealedSessionStore(given, encryptionSecrets) : given;

@@ -105,7 +105,7 @@ export function requireSession(req: Request): Session & Partial<SessionData> {
   const session: (Session & Partial<SessionData>) | undefined = req.session;
   if (!session) {
     throw new SessionMissingError(
-      'FranceConnect sign-in needs a session: add app.use(franceConnectSession({ secrets: [...] })) (or express-session) in main.ts, before app.listen().',
+      `FranceConnect sign-in needs a session: ${ADD_SESSION_MIDDLEWARE} (or express-session).`,
     );
   }
   return session;
@@ -189,3 +189,6 @@ export async function storeSignedIn(
 export async function resetSession(req: Request): Promise<void> {
   await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
 }
+
+/** How to install the session middleware, as the start-up check and the refusal at sign-in say it. */
+export const ADD_SESSION_MIDDLEWARE = 'add app.use(franceConnectSession({ secrets: [...] })) in main.ts, before app.listen()';
