@@ -200,7 +200,7 @@ export function parseEmulatorArguments(
     // Without '=', parseArgs takes the next word as the value even when it is the next flag.
     if (value === undefined || value === '' || (!token.inlineValue && value.startsWith('-'))) {
       // The next word is not repeated: it may be a secret that starts with '-' (base64url does).
-      const next = value === undefined || value === '' ? '' : ' (the next word starts with -: if it is the value, write ' + `${token.rawName}=<value>)`;
+      const next = value === undefined || value === '' ? '' : ` (the next word starts with -: if it is the value, write ${token.rawName}=<value>)`;
       syntax.push(`${token.rawName} needs a value${next}: ${token.rawName} <value>.`);
       continue;
     }
